@@ -1,0 +1,91 @@
+"""The engine's one entry point: a question in, a decision out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from bot.engine.index import Index
+from bot.engine.matcher import Calibration, Matcher
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Entry
+from bot.text.normalize import clean, fold, has_latin, tokens
+
+MAX_SUGGESTIONS = 3
+
+
+class Status(str, Enum):
+    ANSWER = "answer"  # confident: answer with entry_id
+    SUGGEST = "suggest"  # not sure: offer suggestions
+    NONE = "none"  # nothing close enough
+    EMPTY = "empty"  # nothing to read (empty, punctuation, emoji only)
+    UNSUPPORTED = "unsupported"  # letters of another script (Chinese, Thai…)
+
+
+@dataclass
+class Result:
+    question: str
+    status: Status
+    lang: str
+    entry_id: str | None = None
+    confidence: float = 0.0
+    suggestions: list[str] = field(default_factory=list)
+    score: float = 0.0
+    ranked: list[str] = field(default_factory=list)  # best candidates whatever the threshold
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "id": self.entry_id,
+            "score": round(self.confidence, 4),
+            "status": self.status.value,
+            "suggestions": self.suggestions,
+            "lang": self.lang,
+        }
+
+
+class Engine:
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None) -> None:
+        self.kb = kb
+        self.index = Index(kb)
+        self.matcher = Matcher(self.index, calibration)
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.matcher.calibration
+
+    def entry(self, ident: str) -> Entry | None:
+        return self.index.entry(ident)
+
+    def ask(self, question: str, lang: str | None = None) -> Result:
+        """Answer, suggest, or admit not knowing. ``lang`` is the user's stored preference,
+        used when the question itself does not tell."""
+        fallback = lang if lang in ("vi", "en") else "vi"
+        cleaned = clean(question)
+        words = [fold(t) for t in tokens(cleaned)]
+        if not words:
+            return Result(question, Status.EMPTY, fallback)
+        if not has_latin(words):
+            return Result(question, Status.UNSUPPORTED, fallback)
+        ranking = self.matcher.rank(cleaned)
+        reply_lang = ranking.lang or fallback
+        if not ranking.scored:
+            return Result(question, Status.NONE, reply_lang)
+        best = ranking.scored[0]
+        runner = ranking.scored[1].score if len(ranking.scored) > 1 else 0.0
+        cal = self.calibration
+        confidence = cal.confidence(best.score, best.score - runner)
+        ids = [self.index.items[s.index].entry.id for s in ranking.scored]
+        near = [
+            self.index.items[s.index].entry.id for s in ranking.scored if s.score >= cal.suggest_floor
+        ][:MAX_SUGGESTIONS]
+        if confidence >= cal.threshold:
+            return Result(question, Status.ANSWER, reply_lang, ids[0], confidence, near[1:], best.score, ids)
+        status = Status.SUGGEST if near else Status.NONE
+        return Result(question, status, reply_lang, None, confidence, near, best.score, ids)
+
+    def search(self, query: str, limit: int = 10) -> list[Entry]:
+        """Entries for a browse-style search (inline mode): best first, no threshold but the floor."""
+        ranking = self.matcher.rank(clean(query), limit=limit)
+        floor = self.calibration.suggest_floor
+        return [self.index.items[s.index].entry for s in ranking.scored if s.score >= floor]

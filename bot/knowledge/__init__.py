@@ -1,0 +1,1 @@
+"""The curated knowledge base: schema, loading and checking YAML, the SQLite store."""

@@ -1,0 +1,196 @@
+"""Reading knowledge/ from YAML, with errors that name the file, the line and the entry."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from bot.knowledge.schema import Commune, Entry, Lexicon
+
+ENTRIES_DIR = "entries"
+LEXICON_FILE = "lexicon.yaml"
+COMMUNE_FILE = "commune.yaml"
+LEARNED_FILE = "learned.yaml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path + (f":{self.line}" if self.line else "")
+        who = f" [{self.entry}]" if self.entry else ""
+        return f"{where}{who}: {self.message}"
+
+
+@dataclass
+class KnowledgeBase:
+    entries: list[Entry] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    commune: Commune = field(default_factory=Commune)
+    learned: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id → lang → questions
+    problems: list[Problem] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def source_files(root: Path) -> list[Path]:
+    """Every file the knowledge base is read from, in a stable order."""
+    files = sorted((root / ENTRIES_DIR).glob("*.yaml"))
+    files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE)]
+    return [f for f in files if f.is_file()]
+
+
+def fingerprint(root: Path) -> str:
+    """A hash of every knowledge file's name and bytes: the store rebuilds when it changes."""
+    digest = hashlib.sha256()
+    for path in source_files(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _format_validation(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "entry"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def _read_yaml(path: Path, root: Path) -> tuple[object, yaml.Node | None, Problem | None]:
+    rel = path.relative_to(root.parent).as_posix() if path.is_relative_to(root.parent) else str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        return None, None, Problem(rel, None, None, f"not UTF-8 text ({exc.reason})")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, None, Problem(rel, line, None, f"YAML syntax error: {reason}")
+    return data, node, None
+
+
+def _entry_items(data: object, node: yaml.Node | None) -> Iterator[tuple[int | None, object]]:
+    lines: list[int | None] = []
+    if isinstance(node, yaml.SequenceNode):
+        lines = [child.start_mark.line + 1 for child in node.value]
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield (lines[i] if i < len(lines) else None), item
+
+
+def load(root: Path) -> KnowledgeBase:
+    """Load and check the knowledge base. Problems are collected, not raised."""
+    root = Path(root)
+    kb = KnowledgeBase()
+    if not (root / ENTRIES_DIR).is_dir():
+        kb.problems.append(Problem(str(root), None, None, f"no {ENTRIES_DIR}/ folder of entries"))
+        return kb
+    rel = lambda p: p.relative_to(root.parent).as_posix()  # noqa: E731
+    seen: dict[str, str] = {}
+    for path in sorted((root / ENTRIES_DIR).glob("*.yaml")):
+        data, node, problem = _read_yaml(path, root)
+        if problem:
+            kb.problems.append(problem)
+            continue
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            kb.problems.append(Problem(rel(path), 1, None, "expected a YAML list of entries"))
+            continue
+        for line, item in _entry_items(data, node):
+            ident = item.get("id") if isinstance(item, dict) else None
+            ident = str(ident) if ident is not None else None
+            try:
+                entry = Entry.model_validate(item)
+            except ValidationError as exc:
+                kb.problems.append(Problem(rel(path), line, ident, _format_validation(exc)))
+                continue
+            if entry.id in seen:
+                kb.problems.append(
+                    Problem(rel(path), line, entry.id, f"duplicate id (first defined in {seen[entry.id]})")
+                )
+                continue
+            seen[entry.id] = f"{rel(path)}:{line}"
+            kb.entries.append(entry)
+    ids = set(seen)
+    for entry in kb.entries:
+        for other in entry.related:
+            if other not in ids:
+                where = seen[entry.id].rsplit(":", 1)
+                kb.problems.append(Problem(where[0], int(where[1]), entry.id, f"unknown related id {other!r}"))
+    kb.lexicon = _load_model(root / LEXICON_FILE, root, Lexicon, kb.problems) or Lexicon()
+    kb.commune = _load_model(root / COMMUNE_FILE, root, Commune, kb.problems) or Commune()
+    kb.learned = _load_learned(root / LEARNED_FILE, root, ids, kb.problems)
+    return kb
+
+
+def _load_model(path: Path, root: Path, model: type, problems: list[Problem]):  # type: ignore[no-untyped-def]
+    if not path.is_file():
+        return None
+    data, _node, problem = _read_yaml(path, root)
+    if problem:
+        problems.append(problem)
+        return None
+    try:
+        return model.model_validate(data or {})
+    except ValidationError as exc:
+        problems.append(Problem(path.relative_to(root.parent).as_posix(), None, None, _format_validation(exc)))
+        return None
+
+
+def _load_learned(
+    path: Path, root: Path, ids: set[str], problems: list[Problem]
+) -> dict[str, dict[str, list[str]]]:
+    """learned.yaml: ``{entry id: {vi: [...], en: [...]}}`` written by officers through the bot."""
+    if not path.is_file():
+        return {}
+    data, _node, problem = _read_yaml(path, root)
+    rel = path.relative_to(root.parent).as_posix()
+    if problem:
+        problems.append(problem)
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    if data is None:
+        return out
+    if not isinstance(data, dict):
+        problems.append(Problem(rel, 1, None, "expected a mapping of entry id → {vi: [...], en: [...]}"))
+        return out
+    for ident, langs in data.items():
+        if ident not in ids:
+            problems.append(Problem(rel, None, str(ident), "learned questions for an unknown entry id"))
+            continue
+        if not isinstance(langs, dict) or not all(k in ("vi", "en") for k in langs):
+            problems.append(Problem(rel, None, str(ident), "expected {vi: [...], en: [...]}"))
+            continue
+        out[ident] = {k: [str(q) for q in (v or [])] for k, v in langs.items()}
+    return out
+
+
+def load_or_raise(root: Path) -> KnowledgeBase:
+    kb = load(root)
+    if kb.problems:
+        raise KnowledgeError(kb.problems)
+    return kb

@@ -1,0 +1,143 @@
+"""The shape of a knowledge entry, validated with pydantic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LANGS = ("vi", "en")
+CATEGORIES = ("service", "tour", "place", "stay", "event", "travel", "ocop", "goal", "meta")
+ID_RE = re.compile(r"^(?P<category>[a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in both languages; both are required."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class TextList(_Strict):
+    vi: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.vi
+
+
+class Online(_Strict):
+    available: bool
+    link: str | None = None
+
+
+class ServiceInfo(_Strict):
+    """Structured facts of a public-service procedure. Leave out what is not verified."""
+
+    code: str | None = None
+    documents: TextList | None = None
+    time_limit: Text | None = None
+    fee: Text | None = None
+    where: Text | None = None
+    online: Online | None = None
+    legal_basis: list[str] = Field(default_factory=list)
+
+
+class Location(_Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class Entry(_Strict):
+    id: str
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    title: Text
+    questions: TextList
+    keywords: list[str] = Field(default_factory=list)
+    answer: Text
+    service: ServiceInfo | None = None
+    location: Location | None = None
+    related: list[str] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+    updated: dt.date
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not ID_RE.match(value):
+            raise ValueError(
+                f"malformed id {value!r}: expected <category>.<slug> in lower case, "
+                "the slug of a-z, 0-9 and single hyphens"
+            )
+        return value
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords_are_text(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Entry:
+        prefix = self.id.split(".", 1)[0]
+        if prefix != self.category:
+            raise ValueError(f"id {self.id!r} does not start with its category {self.category!r}")
+        if not self.questions.vi and not self.questions.en:
+            raise ValueError("no questions: give at least one alternate question")
+        if self.service is not None and self.category != "service":
+            raise ValueError("only service entries carry a `service` block")
+        return self
+
+    def texts(self, lang: str) -> list[str]:
+        """Title and questions in one language: what people type to reach this entry."""
+        return [self.title.get(lang), *self.questions.get(lang)]
+
+
+class Lexicon(_Strict):
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+    synonyms: list[list[str]] = Field(default_factory=list)
+    stopwords: TextList = Field(default_factory=TextList)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _groups(cls, value: list[list[str]]) -> list[list[str]]:
+        for group in value:
+            if len(group) < 2:
+                raise ValueError(f"a synonym group needs two phrases or more: {group}")
+        return value
+
+
+class Contact(_Strict):
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    email: str = ""
+
+
+class Homestay(_Strict):
+    name: str
+    village: str = ""
+    phone: str = ""
+    location: Location | None = None
+
+
+class Commune(_Strict):
+    """Local details only the deployer knows. Empty by default; answers leave out what is unset."""
+
+    one_stop_office: Contact = Field(default_factory=Contact)
+    police: Contact = Field(default_factory=Contact)
+    hotline: str = ""
+    website: str = ""
+    villages: list[str] = Field(default_factory=list)
+    homestays: list[Homestay] = Field(default_factory=list)
+    locations: dict[str, Location] = Field(default_factory=dict)

@@ -1,0 +1,193 @@
+"""From raw text to matching features: abbreviations, Telex, typos, synonyms, stop words.
+
+The same pipeline reads the knowledge base's own texts (without the repairs that need
+a vocabulary) and the user's questions, so both sides meet in the same terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+from bot.text.normalize import accent_key, clean, fold, has_diacritics, tokens
+from bot.text.syllable import decode_telex, is_syllable, spelling_variant, stem
+
+#: Picks a replacement for an unknown token: (token, previous, next) → known token or None.
+Corrector = Callable[[str, str | None, str | None], str | None]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One token as the matcher sees it."""
+
+    folded: str
+    accent: str | None = None  # accent key when the user typed diacritics on it
+    repaired: bool = False  # came from a Telex decode or a typo correction
+    weak: bool = False  # typed without accents and maybe a stop word ("ban": bạn or bản?)
+
+
+@dataclass
+class Analysis:
+    text: str  # cleaned text
+    raw_folded: list[str]  # folded tokens as typed, before any rewriting
+    terms: list[Term]  # after abbreviations, repairs, synonyms and stop words
+    accented: bool  # the user typed diacritics
+    unknown: list[str] = field(default_factory=list)  # tokens the vocabulary does not know
+
+    def unigrams(self) -> list[Term]:
+        return self.terms
+
+    def bigrams(self) -> list[tuple[Term, Term]]:
+        return list(zip(self.terms, self.terms[1:]))
+
+
+def fold_token(raw: str) -> str:
+    return stem(spelling_variant(fold(raw)))
+
+
+class Lexicon:
+    """Abbreviations, synonym groups and stop words, as curated in knowledge/lexicon.yaml."""
+
+    def __init__(
+        self,
+        abbreviations: dict[str, str] | None = None,
+        synonyms: Iterable[list[str]] = (),
+        stopwords: Iterable[str] = (),
+    ) -> None:
+        self.abbreviations: dict[str, list[Term]] = {}
+        for key, expansion in (abbreviations or {}).items():
+            self.abbreviations[fold(clean(str(key)))] = self._plain_terms(str(expansion))
+        self.phrases: dict[tuple[str, ...], list[Term]] = {}
+        for group in synonyms:
+            canonical = self._plain_terms(group[0])
+            for phrase in group:
+                key = tuple(t.folded for t in self._plain_terms(phrase))
+                if key:
+                    self.phrases.setdefault(key, canonical)
+        self.stop: set[tuple[str, ...]] = set()  # folded stop phrases
+        self.stop_accents: dict[str, set[str | None]] = {}  # folded stop word → its accent keys
+        for word in stopwords:
+            toks = tokens(clean(str(word)))
+            key = tuple(fold_token(t) for t in toks)
+            if len(key) == 1:
+                self.stop_accents.setdefault(key[0], set()).add(accent_key(toks[0]))
+            elif key:
+                self.stop.add(key)
+        self.ambiguous: set[str] = set()
+        self.max_phrase = max((len(k) for k in [*self.phrases, *self.stop]), default=1)
+
+    def learn_content_words(self, accent_keys: dict[str, set[str | None]]) -> None:
+        """Tell the lexicon which accented forms the knowledge base uses.
+
+        A stop word typed without accents whose folded form is also a content word of
+        the knowledge base ("ban": bạn / bản, "cho": cho / chợ) is then kept as a weak
+        term instead of being dropped.
+        """
+        self.ambiguous = {
+            word
+            for word, stops in self.stop_accents.items()
+            if accent_keys.get(word, set()) - stops
+        }
+
+    @staticmethod
+    def _plain_terms(text: str) -> list[Term]:
+        return [Term(fold_token(t)) for t in tokens(clean(text))]
+
+    def words(self) -> set[str]:
+        """Every folded token the lexicon itself knows."""
+        out = {t.folded for terms in self.abbreviations.values() for t in terms}
+        out.update(w for key in self.phrases for w in key)
+        out.update(t.folded for terms in self.phrases.values() for t in terms)
+        return out
+
+    def analyze(
+        self,
+        text: str,
+        known: Collection[str] | None = None,
+        corrector: Corrector | None = None,
+        repair: bool = True,
+    ) -> Analysis:
+        """Turn text into terms. ``known`` and ``corrector`` enable Telex and typo repair."""
+        cleaned = clean(text)
+        raw = tokens(cleaned)
+        accented = has_diacritics(cleaned)
+        raw_folded = [fold(t) for t in raw]
+        terms: list[Term] = []
+        for tok in raw:
+            folded = fold_token(tok)
+            if folded in self.abbreviations:
+                terms.extend(self.abbreviations[folded])
+                continue
+            terms.append(Term(folded, accent_key(tok)))
+        unknown: list[str] = []
+        if known is not None and repair:
+            terms, unknown = self._repair(terms, known, corrector)
+        terms = self._rewrite(terms)
+        return Analysis(cleaned, raw_folded, terms, accented, unknown)
+
+    def _repair(
+        self, terms: list[Term], known: Collection[str], corrector: Corrector | None
+    ) -> tuple[list[Term], list[str]]:
+        out: list[Term] = []
+        unknown: list[str] = []
+        for i, term in enumerate(terms):
+            word = term.folded
+            if word in known or word.isdigit():
+                out.append(term)
+                continue
+            telex = decode_telex(word)
+            if telex and telex in known:
+                out.append(Term(telex, None, True))
+                continue
+            if telex and telex in self.abbreviations:
+                out.extend(self.abbreviations[telex])
+                continue
+            prev = out[-1].folded if out else None
+            nxt = terms[i + 1].folded if i + 1 < len(terms) else None
+            fixed = corrector(telex or word, prev, nxt) if corrector else None
+            if fixed:
+                out.append(Term(fixed, None, True))
+            else:
+                unknown.append(word)
+                out.append(term)
+        return out, unknown
+
+    def _rewrite(self, terms: list[Term]) -> list[Term]:
+        """Synonym phrases to their canonical form, then stop words out; longest match first."""
+        out: list[Term] = []
+        i = 0
+        words = [t.folded for t in terms]
+        while i < len(terms):
+            for n in range(min(self.max_phrase, len(terms) - i), 0, -1):
+                key = tuple(words[i : i + n])
+                if key in self.phrases:
+                    out.extend(self.phrases[key])
+                    i += n
+                    break
+            else:
+                out.append(terms[i])
+                i += 1
+        result: list[Term] = []
+        words = [t.folded for t in out]
+        i = 0
+        while i < len(out):
+            for n in range(min(self.max_phrase, len(out) - i), 1, -1):
+                if tuple(words[i : i + n]) in self.stop:
+                    i += n
+                    break
+            else:
+                term = out[i]
+                i += 1
+                stops = self.stop_accents.get(term.folded)
+                if stops is None:
+                    result.append(term)
+                elif term.accent is not None:
+                    if term.accent not in stops:
+                        result.append(term)
+                elif term.folded in self.ambiguous:
+                    result.append(Term(term.folded, None, term.repaired, True))
+        return result
+
+
+def is_vietnamese_word(folded: str) -> bool:
+    return is_syllable(folded)
