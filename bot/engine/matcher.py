@@ -24,6 +24,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.engine.index import SECONDARY, Index
 from bot.text.analyzer import Analysis
+from bot.text.normalize import has_diacritics, tokens
 from bot.text.syllable import is_syllable
 
 WEAK = 0.3  # a maybe-stop-word typed without accents
@@ -31,7 +32,8 @@ REPAIRED = 0.85  # a token we repaired (Telex, typo)
 ACCENT_MISMATCH = 0.6  # the user typed accents the entry does not have
 BIGRAM = 0.7
 UNKNOWN_BIGRAM = 0.25
-COVERAGE_SHARE = 0.65
+COVERAGE_SHARE = 0.5
+UNKNOWN = 0.7  # an unknown word weighs this share of the rarest known word
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,11 @@ class Matcher:
         )
         if not found:
             return None
-        bigrams = self.index.bigrams
+        df = self.index.df
         supported = [
             (dist, cand)
             for cand, dist, _ in found
-            if (prev and f"{prev}_{cand}" in bigrams) or (nxt and f"{cand}_{nxt}" in bigrams)
+            if (prev and df.get(f"{prev}_{cand}", 99) <= 3) or (nxt and df.get(f"{cand}_{nxt}", 99) <= 3)
         ]
         if supported:
             return min(supported)[1]
@@ -96,16 +98,21 @@ class Matcher:
         best = min(found, key=lambda c: (c[1], -self.index.df.get(c[0], 0)))
         return str(best[0])
 
-    def detect_language(self, analysis: Analysis) -> str | None:
-        if analysis.accented:
+    def detect_language(self, text: str) -> str | None:
+        """vi when accents were typed; otherwise the side whose vocabulary knows more words."""
+        if has_diacritics(text):
             return "vi"
         vi = en = 0
-        for word in analysis.raw_folded:
+        for word in tokens(text):
             vi += word in self.index.words["vi"]
             en += word in self.index.words["en"]
         if vi == en:
             return None
         return "vi" if vi > en else "en"
+
+    def correct_english(self, word: str, prev: str | None, nxt: str | None) -> str | None:
+        """English typos: only words of five letters or more, so short words stay themselves."""
+        return self.correct(word, prev, nxt) if len(word) >= 5 else None
 
     def weights(self, analysis: Analysis) -> dict[str, tuple[float, str | None]]:
         """Feature → (weight, accent key typed by the user)."""
@@ -113,7 +120,7 @@ class Matcher:
         out: dict[str, tuple[float, str | None]] = {}
         unit: list[float] = []
         for t in analysis.terms:
-            w = idf.get(t.folded, self.index.unknown_idf)
+            w = idf.get(t.folded, self.index.unknown_idf * UNKNOWN)
             if t.weak:
                 w *= WEAK
             if t.repaired:
@@ -134,8 +141,12 @@ class Matcher:
 
     # --- scoring ------------------------------------------------------------------------
     def rank(self, text: str, limit: int = 5) -> Ranking:
-        analysis = self.index.lexicon.analyze(text, known=self.index.vocab, corrector=self.correct)
-        ranking = Ranking(analysis, self.detect_language(analysis))
+        lang = self.detect_language(text)
+        corrector = self.correct if lang != "en" else self.correct_english
+        analysis = self.index.lexicon.analyze(
+            text, known=self.index.vocab, corrector=corrector, telex=lang != "en"
+        )
+        ranking = Ranking(analysis, lang)
         weights = self.weights(analysis)
         total = sum(w for w, _ in weights.values())
         ranking.total_weight = total

@@ -12,10 +12,13 @@ from pydantic import ValidationError
 
 from bot.knowledge.schema import Commune, Entry, Lexicon
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
 ENTRIES_DIR = "entries"
 LEXICON_FILE = "lexicon.yaml"
 COMMUNE_FILE = "commune.yaml"
 LEARNED_FILE = "learned.yaml"
+CALIBRATION_FILE = "calibration.yaml"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class KnowledgeBase:
     commune: Commune = field(default_factory=Commune)
     learned: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id → lang → questions
     problems: list[Problem] = field(default_factory=list)
+    calibration: dict[str, float] | None = None  # written by `kb calibrate`
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -54,7 +58,7 @@ class KnowledgeError(Exception):
 def source_files(root: Path) -> list[Path]:
     """Every file the knowledge base is read from, in a stable order."""
     files = sorted((root / ENTRIES_DIR).glob("*.yaml"))
-    files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE)]
+    files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE)]
     return [f for f in files if f.is_file()]
 
 
@@ -80,8 +84,8 @@ def _read_yaml(path: Path, root: Path) -> tuple[object, yaml.Node | None, Proble
     rel = path.relative_to(root.parent).as_posix() if path.is_relative_to(root.parent) else str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except UnicodeDecodeError as exc:
         return None, None, Problem(rel, None, None, f"not UTF-8 text ({exc.reason})")
     except yaml.YAMLError as exc:
@@ -144,7 +148,28 @@ def load(root: Path) -> KnowledgeBase:
     kb.lexicon = _load_model(root / LEXICON_FILE, root, Lexicon, kb.problems) or Lexicon()
     kb.commune = _load_model(root / COMMUNE_FILE, root, Commune, kb.problems) or Commune()
     kb.learned = _load_learned(root / LEARNED_FILE, root, ids, kb.problems)
+    kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
     return kb
+
+
+_CALIBRATION_KEYS = {"bias", "w_score", "w_margin", "threshold", "suggest_floor"}
+
+
+def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[str, float] | None:
+    if not path.is_file():
+        return None
+    data, _node, problem = _read_yaml(path, root)
+    rel = path.relative_to(root.parent).as_posix()
+    if problem:
+        problems.append(problem)
+        return None
+    params = (data or {}).get("params") if isinstance(data, dict) else None
+    if not isinstance(params, dict) or not set(params) <= _CALIBRATION_KEYS or not all(
+        isinstance(v, int | float) for v in params.values()
+    ):
+        problems.append(Problem(rel, None, None, f"expected params: with numbers for {sorted(_CALIBRATION_KEYS)}"))
+        return None
+    return {k: float(v) for k, v in params.items()}
 
 
 def _load_model(path: Path, root: Path, model: type, problems: list[Problem]):  # type: ignore[no-untyped-def]

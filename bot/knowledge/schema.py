@@ -50,6 +50,7 @@ class ServiceInfo(_Strict):
     where: Text | None = None
     online: Online | None = None
     legal_basis: list[str] = Field(default_factory=list)
+    office: Literal["one_stop_office", "police"] = "one_stop_office"  # whose contact details to show
 
 
 class Location(_Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.text.normalize import accent_key, clean, fold, has_diacritics, tokens
 from bot.text.syllable import decode_telex, is_syllable, spelling_variant, stem
@@ -41,6 +42,7 @@ class Analysis:
         return list(zip(self.terms, self.terms[1:]))
 
 
+@lru_cache(maxsize=65536)
 def fold_token(raw: str) -> str:
     return stem(spelling_variant(fold(raw)))
 
@@ -105,9 +107,10 @@ class Lexicon:
         text: str,
         known: Collection[str] | None = None,
         corrector: Corrector | None = None,
-        repair: bool = True,
+        telex: bool = True,
     ) -> Analysis:
-        """Turn text into terms. ``known`` and ``corrector`` enable Telex and typo repair."""
+        """Turn text into terms. ``known`` and ``corrector`` enable typo repair, and ``telex``
+        the decoding of Telex leftovers (off for English)."""
         cleaned = clean(text)
         raw = tokens(cleaned)
         accented = has_diacritics(cleaned)
@@ -120,31 +123,31 @@ class Lexicon:
                 continue
             terms.append(Term(folded, accent_key(tok)))
         unknown: list[str] = []
-        if known is not None and repair:
-            terms, unknown = self._repair(terms, known, corrector)
+        if known is not None:
+            terms, unknown = self._repair(terms, known, corrector, telex)
         terms = self._rewrite(terms)
         return Analysis(cleaned, raw_folded, terms, accented, unknown)
 
     def _repair(
-        self, terms: list[Term], known: Collection[str], corrector: Corrector | None
+        self, terms: list[Term], known: Collection[str], corrector: Corrector | None, telex: bool
     ) -> tuple[list[Term], list[str]]:
         out: list[Term] = []
         unknown: list[str] = []
         for i, term in enumerate(terms):
             word = term.folded
-            if word in known or word.isdigit():
+            if word in known or word.isdigit() or word in self.stop_accents or term.accent:
                 out.append(term)
                 continue
-            telex = decode_telex(word)
-            if telex and telex in known:
-                out.append(Term(telex, None, True))
+            decoded = decode_telex(word) if telex else None
+            if decoded and decoded in known:
+                out.append(Term(decoded, None, True))
                 continue
-            if telex and telex in self.abbreviations:
-                out.extend(self.abbreviations[telex])
+            if decoded and decoded in self.abbreviations:
+                out.extend(self.abbreviations[decoded])
                 continue
             prev = out[-1].folded if out else None
             nxt = terms[i + 1].folded if i + 1 < len(terms) else None
-            fixed = corrector(telex or word, prev, nxt) if corrector else None
+            fixed = corrector(decoded or word, prev, nxt) if corrector else None
             if fixed:
                 out.append(Term(fixed, None, True))
             else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_INPUT_CHARS = 500
 
@@ -20,21 +21,18 @@ MAX_INPUT_CHARS = 500
 _TONES = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 _LATIN_RE = re.compile(r"[a-z]")
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 
 def clean(text: str, limit: int = MAX_INPUT_CHARS) -> str:
     """NFC, lower case, control and format characters turned into spaces, cut to ``limit``."""
     text = unicodedata.normalize("NFC", text[: limit * 4])
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return " ".join("".join(out).lower().split())[:limit]
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+    return " ".join(text.lower().split())[:limit]
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Remove every diacritic, with ``đ`` → ``d``."""
     decomposed = unicodedata.normalize("NFD", text)
@@ -42,6 +40,7 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d").replace("Đ", "D")
 
 
+@lru_cache(maxsize=65536)
 def accent_key(token: str) -> str | None:
     """The token with its tone moved to a fixed place, or None when it has no diacritic."""
     decomposed = unicodedata.normalize("NFD", token)

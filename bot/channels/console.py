@@ -1,0 +1,91 @@
+"""`python -m bot chat`: a terminal conversation with the bundled knowledge base."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+
+from bot.app import Core
+from bot.engine.compose import render_plain
+from bot.engine.engine import Status
+from bot.engine.replies import intro, status_text
+from bot.i18n import gettext, normalize_language
+
+
+class ConsoleChat:
+    """One user's conversation. ``handle`` takes a line and returns the reply text."""
+
+    def __init__(self, core: Core, lang: str = "vi") -> None:
+        self.core = core
+        self.lang = normalize_language(lang) or "vi"
+        self.choices: list[str] = []
+
+    def greeting(self) -> str:
+        return "\n".join(
+            [
+                intro(self.lang),
+                gettext(self.lang, "Type /lang to switch language (vi/en), /quit to leave."),
+            ]
+        )
+
+    def handle(self, line: str) -> str | None:
+        """The reply to one line; None means the user wants to leave."""
+        text = line.strip()
+        if text in ("/quit", "/exit", "/q"):
+            return None
+        if text.startswith("/lang"):
+            arg = text[5:].strip()
+            self.lang = normalize_language(arg) or ("en" if self.lang == "vi" else "vi")
+            return gettext(self.lang, "Language: English")
+        if text in ("/help", "/start"):
+            return self.greeting()
+        if text.isdigit() and self.choices:
+            n = int(text)
+            if 1 <= n <= len(self.choices):
+                return self._show(self.choices[n - 1], self.lang)
+        result = self.core.engine.ask(text, self.lang)
+        if result.status is Status.ANSWER and result.entry_id:
+            return self._show(result.entry_id, result.lang)
+        lines = [status_text(result.status, result.lang)]
+        if result.status is Status.SUGGEST:
+            self.choices = result.suggestions
+            lines += [f"  {i}. {self.core.title(s, result.lang)}" for i, s in enumerate(result.suggestions, 1)]
+            lines.append(gettext(result.lang, "Type a number to open one of them."))
+        return "\n".join(lines)
+
+    def _show(self, entry_id: str, lang: str) -> str:
+        answer = self.core.answer(entry_id, lang)
+        self.choices = [r for r, _ in answer.related] if answer else []
+        if answer is None:
+            return status_text(Status.NONE, lang)
+        text = render_plain(answer, lang)
+        if answer.related:
+            text += "\n" + "\n".join(f"  {i}. {t}" for i, (_, t) in enumerate(answer.related, 1))
+        return text
+
+
+def _lines(stream: Iterable[str] | None) -> Iterator[str]:
+    if stream is not None:
+        yield from stream
+    elif sys.stdin.isatty():
+        while True:
+            try:
+                yield input("> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+    else:
+        yield from sys.stdin
+
+
+def run(core: Core, lang: str = "vi", stream: Iterable[str] | None = None,
+        write: Callable[[str], object] = print) -> int:
+    """Read lines until /quit or end of input, writing each reply."""
+    chat = ConsoleChat(core, lang)
+    write(chat.greeting())
+    for line in _lines(stream):
+        reply = chat.handle(line)
+        if reply is None:
+            break
+        write(reply + "\n")
+    return 0

@@ -1,0 +1,232 @@
+"""The command line: `python -m bot <command>`.
+
+  chat              talk to the assistant in the terminal (no Telegram token needed)
+  ask               answer one question, or questions from stdin with --json
+  eval              measure the engine on the held-out dev question set
+  kb check          validate knowledge/ (exit 1 naming file, line and entry on problems)
+  kb build          compile knowledge/ into the SQLite store
+  kb export --json  print every entry with all its texts
+  kb calibrate      fit the confidence to the knowledge base (writes knowledge/calibration.yaml)
+  run               start the Telegram bot
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot import config
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Bình Lư commune assistant: a Telegram bot answering from a curated knowledge base.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    p.add_argument("--knowledge", type=Path, help="knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)")
+    p.add_argument("--data-dir", type=Path, help="where the SQLite database lives (default: BOT_DATA_DIR or ./data)")
+    p.add_argument("--debug", action="store_true", help="log debug details, show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("chat", help="talk to the assistant in the terminal")
+    c.add_argument("--lang", default="vi", choices=["vi", "en"], help="language when a question does not tell")
+
+    a = sub.add_parser("ask", help="answer a question (or one per stdin line with --json)")
+    a.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
+    a.add_argument("--json", action="store_true", help="read questions one per line, print one JSON object per line")
+    a.add_argument("--lang", default="vi", choices=["vi", "en"], help="language when a question does not tell")
+
+    e = sub.add_parser("eval", help="accuracy on the held-out dev question set")
+    e.add_argument("--questions", type=Path, default=config.PACKAGE_ROOT / "tests" / "dev" / "questions.yaml")
+    e.add_argument("--failures", action="store_true", help="list every miss")
+    e.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kbs = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
+    kbs.add_parser("check", help="validate knowledge/")
+    kbs.add_parser("build", help="compile knowledge/ into the SQLite store")
+    ex = kbs.add_parser("export", help="print every entry")
+    ex.add_argument("--json", action="store_true", required=True, help='print {"entries": [...]}')
+    cal = kbs.add_parser("calibrate", help="fit the confidence and write knowledge/calibration.yaml")
+    cal.add_argument("--max-wrong", type=float, default=0.05, help="wrong answers allowed on the folds")
+
+    sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
+    return p
+
+
+def _knowledge(args: argparse.Namespace) -> Path:
+    return args.knowledge or config.knowledge_dir()
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    from bot.knowledge.loader import load
+
+    kb = load(_knowledge(args))
+    for problem in kb.problems:
+        print(problem, file=sys.stderr)
+    if kb.problems:
+        print(f"{len(kb.problems)} problem(s) in {_knowledge(args)}", file=sys.stderr)
+        return 1
+    counts = Counter(e.category for e in kb.entries)
+    learned = sum(len(q) for langs in kb.learned.values() for q in langs.values())
+    print(f"ok: {len(kb.entries)} entries (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
+          f"), {learned} learned question(s)")
+    return 0
+
+
+def cmd_kb_build(args: argparse.Namespace) -> int:
+    from bot.knowledge.loader import fingerprint, load_or_raise
+    from bot.knowledge.store import build
+    from bot.storage.db import DB_FILE, connect
+
+    root = _knowledge(args)
+    kb = load_or_raise(root)
+    path = (args.data_dir or config.data_dir()) / DB_FILE
+    build(connect(path), kb, fingerprint(root))
+    print(f"built {path}: {len(kb.entries)} entries")
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace) -> int:
+    from bot.knowledge.loader import load_or_raise
+
+    kb = load_or_raise(_knowledge(args))
+    entries = []
+    for e in kb.entries:
+        data = e.model_dump(mode="json")
+        if e.id in kb.learned:
+            data["learned_questions"] = kb.learned[e.id]
+        entries.append(data)
+    json.dump({"entries": entries}, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+    return 0
+
+
+def cmd_kb_calibrate(args: argparse.Namespace) -> int:
+    import yaml
+
+    from bot.engine.calibrate import collect, fit, reliability
+    from bot.knowledge.loader import CALIBRATION_FILE, load_or_raise
+
+    root = _knowledge(args)
+    kb = load_or_raise(root)
+    samples = collect(kb)
+    cal = fit(samples, max_wrong=args.max_wrong)
+    params = {k: getattr(cal, k) for k in ("bias", "w_score", "w_margin", "threshold", "suggest_floor")}
+    header = (
+        "# Written by `python -m bot kb calibrate`: the confidence fitted on the knowledge base's own\n"
+        "# questions (held out in folds, with whole entries removed as negatives). Re-run after large edits.\n"
+    )
+    body = {"params": params, "samples": len(samples), "right": sum(s.right for s in samples)}
+    (root / CALIBRATION_FILE).write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    print(f"{len(samples)} samples; params {params}")
+    for mean, share, n in reliability(samples, cal):
+        print(f"  confidence ~{mean:.2f}: right {share:.2f} of {n}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.app import Core
+    from bot.engine.compose import render_plain
+    from bot.engine.engine import Status
+    from bot.engine.replies import status_text
+
+    core = Core.open(_knowledge(args), args.data_dir)
+
+    def reply(question: str) -> tuple[dict[str, object], str]:
+        result = core.engine.ask(question, args.lang)
+        row = result.to_dict()
+        answer = core.answer(result.entry_id, result.lang) if result.status is Status.ANSWER and result.entry_id else None
+        text = render_plain(answer, result.lang) if answer else status_text(result.status, result.lang)
+        row["answer"] = render_plain(answer, result.lang) if answer else None
+        if result.status is Status.SUGGEST:
+            text += "\n" + "\n".join(f"  - {core.title(s, result.lang)}" for s in result.suggestions)
+        return row, text
+
+    if args.json:
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            row, _ = reply(question)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    if args.question is None:
+        print("ask: give a question, or --json to read questions from stdin", file=sys.stderr)
+        return 2
+    print(reply(args.question)[1])
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app import Core
+    from bot.channels.console import run
+
+    return run(Core.open(_knowledge(args), args.data_dir), args.lang)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.engine.engine import Engine
+    from bot.engine.matcher import Calibration
+    from bot.evaluation import evaluate, load_questions, render
+    from bot.knowledge.loader import load_or_raise
+
+    kb = load_or_raise(_knowledge(args))
+    engine = Engine(kb, Calibration(**kb.calibration) if kb.calibration else None)
+    report = evaluate(engine, load_questions(args.questions))
+    if args.json:
+        print(json.dumps(report.figures(), indent=1))
+    else:
+        print(render(report, show_failures=args.failures))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.channels.telegram.main import run
+
+    return run(knowledge=args.knowledge, data_dir=args.data_dir)
+
+
+COMMANDS = {
+    "chat": cmd_chat,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "run": cmd_run,
+    ("kb", "check"): cmd_kb_check,
+    ("kb", "build"): cmd_kb_build,
+    ("kb", "export"): cmd_kb_export,
+    ("kb", "calibrate"): cmd_kb_calibrate,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.knowledge.loader import KnowledgeError
+
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    key = args.command if args.command != "kb" else ("kb", args.kb_command)
+    try:
+        return COMMANDS[key](args)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in the knowledge base; run `python -m bot kb check`", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the console never sees a traceback unless --debug
+        if args.debug:
+            raise
+        print(f"error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,105 @@
+"""Composing an entry into an answer: text, structured service facts, local details, notes.
+
+The result is a neutral structure; each channel renders it (plain text for the console,
+escaped HTML for Telegram). Labels go through gettext; facts come from the knowledge base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.i18n import format_date, gettext
+from bot.knowledge.schema import Commune, Contact, Entry, Location
+
+
+@dataclass
+class Field:
+    label: str
+    value: str | list[str]
+    link: str | None = None
+
+
+@dataclass
+class Answer:
+    entry_id: str
+    title: str
+    paragraphs: list[str]
+    fields: list[Field] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    related: list[tuple[str, str]] = field(default_factory=list)  # (id, title)
+    location: Location | None = None
+
+
+def _contact_fields(contact: Contact, lang: str) -> list[Field]:
+    out = []
+    if contact.address:
+        out.append(Field(gettext(lang, "Address"), contact.address))
+    if contact.hours:
+        out.append(Field(gettext(lang, "Working hours"), contact.hours))
+    if contact.phone:
+        out.append(Field(gettext(lang, "Phone"), contact.phone))
+    if contact.email:
+        out.append(Field(gettext(lang, "Email"), contact.email))
+    return out
+
+
+def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | None = None) -> Answer:
+    """The answer for ``entry`` in ``lang``. ``titles`` maps related ids to their titles."""
+    paragraphs = [p.strip() for p in entry.answer.get(lang).strip().split("\n\n") if p.strip()]
+    answer = Answer(entry.id, entry.title.get(lang), paragraphs)
+    s = entry.service
+    if s is not None:
+        if s.documents and s.documents.get(lang):
+            answer.fields.append(Field(gettext(lang, "Documents"), s.documents.get(lang)))
+        if s.time_limit:
+            answer.fields.append(Field(gettext(lang, "Time limit"), s.time_limit.get(lang)))
+        if s.fee:
+            answer.fields.append(Field(gettext(lang, "Fee"), s.fee.get(lang)))
+        if s.where:
+            answer.fields.append(Field(gettext(lang, "Where to submit"), s.where.get(lang)))
+        if s.online is not None:
+            value = gettext(lang, "Yes") if s.online.available else gettext(lang, "No")
+            answer.fields.append(Field(gettext(lang, "Online"), value, s.online.link))
+        if s.legal_basis:
+            answer.fields.append(Field(gettext(lang, "Legal basis"), "; ".join(s.legal_basis)))
+        if s.code:
+            answer.fields.append(Field(gettext(lang, "Procedure code"), s.code))
+    if entry.category == "service":
+        office = commune.police if s is not None and s.office == "police" else commune.one_stop_office
+        answer.fields += _contact_fields(office, lang)
+        answer.notes.append(
+            gettext(lang, "Updated: {date}. Procedures change often: please confirm at the commune's one-stop desk before you go.").format(
+                date=format_date(entry.updated, lang)
+            )
+        )
+    if entry.category == "stay" and commune.homestays:
+        answer.fields.append(
+            Field(
+                gettext(lang, "Places to stay listed by the commune"),
+                [", ".join(x for x in (h.name, h.village, h.phone) if x) for h in commune.homestays],
+            )
+        )
+    answer.location = commune.locations.get(entry.id) or entry.location
+    if entry.category != "meta":
+        answer.notes.append(gettext(lang, "Source: {source}").format(source=entry.source))
+    titles = titles or {}
+    answer.related = [(r, titles[r]) for r in entry.related if r in titles]
+    return answer
+
+
+def render_plain(answer: Answer, lang: str) -> str:
+    """The answer as plain text, for the console and for logs of tests."""
+    lines = [answer.title.upper(), ""]
+    lines += [p + "\n" for p in answer.paragraphs]
+    for f in answer.fields:
+        if isinstance(f.value, list):
+            lines.append(f"{f.label}:")
+            lines += [f"  • {v}" for v in f.value]
+        else:
+            lines.append(f"{f.label}: {f.value}" + (f" ({f.link})" if f.link else ""))
+    if answer.fields:
+        lines.append("")
+    lines += answer.notes
+    if answer.related:
+        lines += ["", gettext(lang, "See also:") + " " + "; ".join(t for _, t in answer.related)]
+    return "\n".join(lines).strip()

@@ -1,0 +1,30 @@
+"""What to say when there is no answer to give: channel-neutral texts for each status."""
+
+from __future__ import annotations
+
+from bot.engine.engine import Status
+from bot.i18n import gettext
+
+
+def status_text(status: Status, lang: str) -> str:
+    """The short message for a result that is not a confident answer."""
+    if status is Status.EMPTY:
+        return gettext(lang, "Please type your question in words, for example: “đăng ký khai sinh ở đâu?”")
+    if status is Status.UNSUPPORTED:
+        return gettext(lang, "Sorry, I can only read Vietnamese and English. Please ask in one of them.")
+    if status is Status.SUGGEST:
+        return gettext(lang, "I am not sure I understood. Did you mean:")
+    return gettext(
+        lang,
+        "Sorry, I have no information on that yet. Try other words, browse the menu, "
+        "or ask at the commune's one-stop desk.",
+    )
+
+
+def intro(lang: str) -> str:
+    return gettext(
+        lang,
+        "I am the virtual assistant of Bình Lư commune (Lai Châu). Ask me about public services "
+        "and paperwork, tours, villages and homestays, local OCOP products, or the commune's "
+        "2026–2030 plan — in Vietnamese, with or without accents, or in English.",
+    )

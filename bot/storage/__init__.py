@@ -1,0 +1,1 @@
+"""The bot's one SQLite database (through sqlite-utils): knowledge, users, logs, outbox."""
