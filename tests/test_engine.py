@@ -1,0 +1,95 @@
+"""What a user notices of the engine: right answers, honest refusals, the reply language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.engine import Status
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("cho hoi thu tuc nhap khau cho vo", "service.residence-registration"),
+        ("Làm giấy khai sinh cho con cần những gì?", "service.birth-registration"),
+        ("lam cccd o dau", "service.citizen-id-card"),
+        ("thur tucj ddang kys ket hon", "service.marriage-registration"),
+        ("is there a guided hike up Chu Va?", "tour.chu-va-peak"),
+        ("mua mien dong binh lu o dau", "ocop.mien-dong"),
+        ("tỷ lệ che phủ rừng mục tiêu bao nhiêu", "goal.forest-cover"),
+        ("xin chào", "meta.greeting"),
+    ],
+)
+def test_answers_what_people_type(engine, question, expected):
+    result = engine.ask(question)
+    assert result.status is Status.ANSWER, result
+    assert result.entry_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "tỷ giá đô la hôm nay",
+        "recommend a good movie",
+        "qwerty",
+        "giá vàng hôm nay bao nhiêu",
+        "Xin giấy phép câu cá ở đâu?",
+        "Do I need a fishing licence?",
+    ],
+)
+def test_does_not_answer_out_of_scope_questions(engine, question):
+    result = engine.ask(question)
+    assert result.status is not Status.ANSWER, result
+    assert result.entry_id is None
+
+
+def test_unsure_questions_get_at_most_three_suggestions(engine):
+    for question in ["giấy tờ", "đăng ký", "tour", "sản phẩm"]:
+        result = engine.ask(question)
+        assert result.status is not Status.ANSWER or result.confidence >= engine.calibration.threshold
+        assert len(result.suggestions) <= 3
+
+
+def test_reply_language_follows_the_question(engine):
+    assert engine.ask("đăng ký kết hôn ở đâu").lang == "vi"
+    assert engine.ask("dang ky ket hon o dau").lang == "vi"
+    assert engine.ask("how do I register a marriage").lang == "en"
+
+
+def test_stored_preference_decides_when_the_question_does_not_tell(engine):
+    assert engine.ask("Chu Va", lang="en").lang == "en"
+    assert engine.ask("Chu Va", lang="vi").lang == "vi"
+
+
+def test_typed_accents_rank_exact_accent_matches_higher(engine):
+    # "căn cước" (ID card) and "cần" (need) fold to the same letters
+    assert engine.ask("làm căn cước").entry_id == "service.citizen-id-card"
+    ranked = engine.matcher.rank("căn cước")
+    top = engine.index.items[ranked.scored[0].index].entry.id
+    assert top == "service.citizen-id-card"
+
+
+def test_confidence_is_a_probability(engine):
+    for q in ["khai sinh", "qwerty", "tour chu va", "abc xyz"]:
+        assert 0.0 <= engine.ask(q).confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("", Status.EMPTY),
+        ("   \n\t ", Status.EMPTY),
+        ("😀🎉👍", Status.EMPTY),
+        ("?!...", Status.EMPTY),
+        ("\x00\x01\x02", Status.EMPTY),
+        ("你好，请问怎么办理出生登记", Status.UNSUPPORTED),
+        ("สวัสดีครับ", Status.UNSUPPORTED),
+    ],
+)
+def test_bad_input_gets_a_clear_status_never_an_exception(engine, text, status):
+    assert engine.ask(text).status is status
+
+
+def test_huge_input_is_cut_before_matching(engine):
+    result = engine.ask("đăng ký khai sinh " * 2000)
+    assert result.status in (Status.ANSWER, Status.SUGGEST)
