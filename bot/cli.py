@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", required=True, help='print {"entries": [...]}')
     cal = kbs.add_parser("calibrate", help="fit the confidence and write knowledge/calibration.yaml")
     cal.add_argument("--max-wrong", type=float, default=0.05, help="wrong answers allowed on the folds")
+    cal.add_argument("--threshold", type=float, help="answer at or above this confidence (default: from --max-wrong)")
 
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
     return p
@@ -111,6 +112,8 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_calibrate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     import yaml
 
     from bot.engine.calibrate import collect, fit, reliability
@@ -120,6 +123,8 @@ def cmd_kb_calibrate(args: argparse.Namespace) -> int:
     kb = load_or_raise(root)
     samples = collect(kb)
     cal = fit(samples, max_wrong=args.max_wrong)
+    if args.threshold is not None:
+        cal = replace(cal, threshold=args.threshold)
     params = {k: getattr(cal, k) for k in ("bias", "w_score", "w_margin", "threshold", "suggest_floor")}
     header = (
         "# Written by `python -m bot kb calibrate`: the confidence fitted on the knowledge base's own\n"

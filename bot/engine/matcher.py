@@ -31,7 +31,7 @@ WEAK = 0.3  # a maybe-stop-word typed without accents
 REPAIRED = 0.85  # a token we repaired (Telex, typo)
 ACCENT_MISMATCH = 0.6  # the user typed accents the entry does not have
 BIGRAM = 0.7
-UNKNOWN_BIGRAM = 0.25
+UNKNOWN_BIGRAM = 0.8
 COVERAGE_SHARE = 0.5
 UNKNOWN = 0.7  # an unknown word weighs this share of the rarest known word
 
@@ -77,8 +77,8 @@ class Matcher:
         """A known word for an unknown one: within edit distance 1 (2 for long words),
         preferring one that forms a known bigram with a neighbour. A typed word that is a
         valid Vietnamese syllable is only replaced when a neighbour confirms the fix."""
-        if len(word) < 3 or not word.isalpha():
-            return None
+        if len(word) < 3 or not word.isalpha() or not any(v in word for v in "aeiouy"):
+            return None  # too short to guess, or an acronym ("thpt"): leave it unknown
         limit = 1 if len(word) <= 5 else 2
         found = process.extract(
             word, self.index.vocab_list, scorer=Levenshtein.distance, score_cutoff=limit, limit=12
@@ -111,8 +111,12 @@ class Matcher:
         return "vi" if vi > en else "en"
 
     def correct_english(self, word: str, prev: str | None, nxt: str | None) -> str | None:
-        """English typos: only words of five letters or more, so short words stay themselves."""
-        return self.correct(word, prev, nxt) if len(word) >= 5 else None
+        """English typos: one edit in words of five letters or more; short words stay themselves
+        ("weather" must not become "death")."""
+        if len(word) < 5:
+            return None
+        fixed = self.correct(word, prev, nxt)
+        return fixed if fixed and Levenshtein.distance(word, fixed) <= (1 if len(word) < 9 else 2) else None
 
     def weights(self, analysis: Analysis) -> dict[str, tuple[float, str | None]]:
         """Feature → (weight, accent key typed by the user)."""

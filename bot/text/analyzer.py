@@ -117,15 +117,15 @@ class Lexicon:
         raw_folded = [fold(t) for t in raw]
         terms: list[Term] = []
         for tok in raw:
-            folded = fold_token(tok)
-            if folded in self.abbreviations:
-                terms.extend(self.abbreviations[folded])
+            plain = spelling_variant(fold(tok))
+            if plain in self.abbreviations:
+                terms.extend(self.abbreviations[plain])
                 continue
-            terms.append(Term(folded, accent_key(tok)))
+            terms.append(Term(fold_token(tok), accent_key(tok)))
         unknown: list[str] = []
         if known is not None:
             terms, unknown = self._repair(terms, known, corrector, telex)
-        terms = self._rewrite(terms)
+        terms = self._rewrite(terms, english=not telex)
         return Analysis(cleaned, raw_folded, terms, accented, unknown)
 
     def _repair(
@@ -135,7 +135,7 @@ class Lexicon:
         unknown: list[str] = []
         for i, term in enumerate(terms):
             word = term.folded
-            if word in known or word.isdigit() or word in self.stop_accents or term.accent:
+            if word in known or word.isdigit() or word in self.stop_accents:
                 out.append(term)
                 continue
             decoded = decode_telex(word) if telex else None
@@ -155,8 +155,9 @@ class Lexicon:
                 out.append(term)
         return out, unknown
 
-    def _rewrite(self, terms: list[Term]) -> list[Term]:
-        """Synonym phrases to their canonical form, then stop words out; longest match first."""
+    def _rewrite(self, terms: list[Term], english: bool = False) -> list[Term]:
+        """Synonym phrases to their canonical form, then stop words out; longest match first.
+        In an English question every stop word goes, ambiguous or not."""
         out: list[Term] = []
         i = 0
         words = [t.folded for t in terms]
@@ -187,7 +188,7 @@ class Lexicon:
                 elif term.accent is not None:
                     if term.accent not in stops:
                         result.append(term)
-                elif term.folded in self.ambiguous:
+                elif term.folded in self.ambiguous and not english:
                     result.append(Term(term.folded, None, term.repaired, True))
         return result
 
