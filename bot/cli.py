@@ -1,13 +1,13 @@
 """The command line: `python -m bot <command>`.
 
-  chat              talk to the assistant in the terminal (no Telegram token needed)
-  ask               answer one question, or questions from stdin with --json
-  eval              measure the engine on the held-out dev question set
-  kb check          validate knowledge/ (exit 1 naming file, line and entry on problems)
-  kb build          compile knowledge/ into the SQLite store
-  kb export --json  print every entry with all its texts
-  kb calibrate      fit the confidence to the knowledge base (writes knowledge/calibration.yaml)
-  run               start the Telegram bot
+chat              talk to the assistant in the terminal (no Telegram token needed)
+ask               answer one question, or questions from stdin with --json
+eval              measure the engine on the held-out dev question set
+kb check          validate knowledge/ (exit 1 naming file, line and entry on problems)
+kb build          compile knowledge/ into the SQLite store
+kb export --json  print every entry with all its texts
+kb calibrate      fit the confidence to the knowledge base (writes knowledge/calibration.yaml)
+run               start the Telegram bot
 """
 
 from __future__ import annotations
@@ -78,8 +78,11 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         return 1
     counts = Counter(e.category for e in kb.entries)
     learned = sum(len(q) for langs in kb.learned.values() for q in langs.values())
-    print(f"ok: {len(kb.entries)} entries (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
-          f"), {learned} learned question(s)")
+    print(
+        f"ok: {len(kb.entries)} entries ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f"), {learned} learned question(s)"
+    )
     return 0
 
 
@@ -149,7 +152,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     def reply(question: str) -> tuple[dict[str, object], str]:
         result = core.engine.ask(question, args.lang)
         row = result.to_dict()
-        answer = core.answer(result.entry_id, result.lang) if result.status is Status.ANSWER and result.entry_id else None
+        answer = (
+            core.answer(result.entry_id, result.lang) if result.status is Status.ANSWER and result.entry_id else None
+        )
         text = render_plain(answer, result.lang) if answer else status_text(result.status, result.lang)
         row["answer"] = render_plain(answer, result.lang) if answer else None
         if result.status is Status.SUGGEST:
@@ -224,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) in the knowledge base; run `python -m bot kb check`", file=sys.stderr)
+        print(
+            f"{len(exc.problems)} problem(s) in the knowledge base; run `python -m bot kb check`",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -104,9 +104,7 @@ def render(report: Report, show_failures: bool = False) -> str:
         if v == "oos":
             lines.append(f"{v:<12} {x.n:>4} {'':>6} {'':>6} {x.wrong / x.n:>6.3f} {x.rejected / x.n:>8.3f}")
         else:
-            lines.append(
-                f"{v:<12} {x.n:>4} {x.top1 / x.n:>6.3f} {x.top3 / x.n:>6.3f} {x.wrong / x.n:>6.3f} {'':>8}"
-            )
+            lines.append(f"{v:<12} {x.n:>4} {x.top1 / x.n:>6.3f} {x.top3 / x.n:>6.3f} {x.wrong / x.n:>6.3f} {'':>8}")
     if show_failures:
         lines += ["", "misses:"]
         for q, r in report.failures:

@@ -11,25 +11,80 @@ import pytest
 
 from bot.knowledge.loader import load
 
-REQUIRED = """
-service.birth-registration service.marriage-registration service.death-registration
-service.marital-status-certificate service.civil-status-extract service.paternity-recognition
-service.copy-certification service.signature-certification service.residence-registration
-service.citizen-id-card service.land-use-certificate service.land-change-registration
-service.construction-permit service.household-business service.social-allowance service.funeral-support
-service.health-insurance-child service.poor-household service.preferential-credit service.vocational-training
-service.online-public-services service.complaints-feedback service.one-stop-office
-tour.thai-lu-culture tour.chu-va-peak tour.ngu-chi-son tour.farmer-day tour.regional-links
-place.chu-va-6 place.chu-va-8 place.na-phat place.muong-lu-lake place.vuon-dia-dang place.heritage-village
-place.love-road place.o-quy-ho-pass stay.homestay event.binh-lu-festival travel.getting-there
-travel.cuisine travel.crafts
-ocop.program ocop.where-to-buy ocop.mien-dong ocop.cold-water-fish ocop.specialty-rice ocop.tea
-ocop.macadamia ocop.passion-fruit ocop.lai-chau-ginseng ocop.temperate-fruit
-goal.resolution goal.overview goal.income goal.budget-revenue goal.food-output goal.forest-cover
-goal.tourists goal.education goal.health goal.culture goal.poverty-labour goal.infrastructure
-goal.new-rural goal.high-tech-agriculture goal.tourism-development goal.digital-transformation goal.ecommerce
-meta.greeting meta.thanks meta.help meta.announcements
-""".split()
+REQUIRED = [
+    "service.birth-registration",
+    "service.marriage-registration",
+    "service.death-registration",
+    "service.marital-status-certificate",
+    "service.civil-status-extract",
+    "service.paternity-recognition",
+    "service.copy-certification",
+    "service.signature-certification",
+    "service.residence-registration",
+    "service.citizen-id-card",
+    "service.land-use-certificate",
+    "service.land-change-registration",
+    "service.construction-permit",
+    "service.household-business",
+    "service.social-allowance",
+    "service.funeral-support",
+    "service.health-insurance-child",
+    "service.poor-household",
+    "service.preferential-credit",
+    "service.vocational-training",
+    "service.online-public-services",
+    "service.complaints-feedback",
+    "service.one-stop-office",
+    "tour.thai-lu-culture",
+    "tour.chu-va-peak",
+    "tour.ngu-chi-son",
+    "tour.farmer-day",
+    "tour.regional-links",
+    "place.chu-va-6",
+    "place.chu-va-8",
+    "place.na-phat",
+    "place.muong-lu-lake",
+    "place.vuon-dia-dang",
+    "place.heritage-village",
+    "place.love-road",
+    "place.o-quy-ho-pass",
+    "stay.homestay",
+    "event.binh-lu-festival",
+    "travel.getting-there",
+    "travel.cuisine",
+    "travel.crafts",
+    "ocop.program",
+    "ocop.where-to-buy",
+    "ocop.mien-dong",
+    "ocop.cold-water-fish",
+    "ocop.specialty-rice",
+    "ocop.tea",
+    "ocop.macadamia",
+    "ocop.passion-fruit",
+    "ocop.lai-chau-ginseng",
+    "ocop.temperate-fruit",
+    "goal.resolution",
+    "goal.overview",
+    "goal.income",
+    "goal.budget-revenue",
+    "goal.food-output",
+    "goal.forest-cover",
+    "goal.tourists",
+    "goal.education",
+    "goal.health",
+    "goal.culture",
+    "goal.poverty-labour",
+    "goal.infrastructure",
+    "goal.new-rural",
+    "goal.high-tech-agriculture",
+    "goal.tourism-development",
+    "goal.digital-transformation",
+    "goal.ecommerce",
+    "meta.greeting",
+    "meta.thanks",
+    "meta.help",
+    "meta.announcements",
+]
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -78,8 +78,9 @@ def _lines(stream: Iterable[str] | None) -> Iterator[str]:
         yield from sys.stdin
 
 
-def run(core: Core, lang: str = "vi", stream: Iterable[str] | None = None,
-        write: Callable[[str], object] = print) -> int:
+def run(
+    core: Core, lang: str = "vi", stream: Iterable[str] | None = None, write: Callable[[str], object] = print
+) -> int:
     """Read lines until /quit or end of input, writing each reply."""
     chat = ConsoleChat(core, lang)
     write(chat.greeting())

@@ -88,9 +88,7 @@ def fit(samples: list[Sample], max_wrong: float = 0.03, iterations: int = 3000) 
     return replace(cal, threshold=choose_threshold(samples, cal.confidence, max_wrong))
 
 
-def choose_threshold(
-    samples: list[Sample], confidence: Callable[[float, float], float], max_wrong: float
-) -> float:
+def choose_threshold(samples: list[Sample], confidence: Callable[[float, float], float], max_wrong: float) -> float:
     """The lowest threshold whose answers are wrong at most ``max_wrong`` of all samples."""
     scored = sorted(((confidence(s.score, s.margin), s.right) for s in samples), reverse=True)
     wrong = 0
@@ -107,7 +105,11 @@ def reliability(samples: list[Sample], cal: Calibration, bins: int = 5) -> list[
     out = []
     for b in range(bins):
         lo, hi = b / bins, (b + 1) / bins
-        inside = [s for s in samples if lo <= cal.confidence(s.score, s.margin) < hi or (hi == 1 and cal.confidence(s.score, s.margin) == 1)]
+        inside = [
+            s
+            for s in samples
+            if lo <= cal.confidence(s.score, s.margin) < hi or (hi == 1 and cal.confidence(s.score, s.margin) == 1)
+        ]
         if inside:
             mean = sum(cal.confidence(s.score, s.margin) for s in inside) / len(inside)
             out.append((mean, sum(s.right for s in inside) / len(inside), len(inside)))

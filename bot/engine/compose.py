@@ -68,9 +68,11 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
         office = commune.police if s is not None and s.office == "police" else commune.one_stop_office
         answer.fields += _contact_fields(office, lang)
         answer.notes.append(
-            gettext(lang, "Updated: {date}. Procedures change often: please confirm at the commune's one-stop desk before you go.").format(
-                date=format_date(entry.updated, lang)
-            )
+            gettext(
+                lang,
+                "Updated: {date}. Procedures change often: "
+                "please confirm at the commune's one-stop desk before you go.",
+            ).format(date=format_date(entry.updated, lang))
         )
     if entry.category == "stay" and commune.homestays:
         answer.fields.append(

@@ -76,9 +76,9 @@ class Engine:
         cal = self.calibration
         confidence = cal.confidence(best.score, best.score - runner)
         ids = [self.index.items[s.index].entry.id for s in ranking.scored]
-        near = [
-            self.index.items[s.index].entry.id for s in ranking.scored if s.score >= cal.suggest_floor
-        ][:MAX_SUGGESTIONS]
+        near = [self.index.items[s.index].entry.id for s in ranking.scored if s.score >= cal.suggest_floor][
+            :MAX_SUGGESTIONS
+        ]
         if confidence >= cal.threshold:
             return Result(question, Status.ANSWER, reply_lang, ids[0], confidence, near[1:], best.score, ids)
         status = Status.SUGGEST if near else Status.NONE

@@ -73,7 +73,7 @@ class Index:
                         self.words[lang].add(word)
         self.lexicon.learn_content_words(accents_by_word)
         for lang in ("vi", "en"):
-            for stop in (kb.lexicon.stopwords.vi if lang == "vi" else kb.lexicon.stopwords.en):
+            for stop in kb.lexicon.stopwords.vi if lang == "vi" else kb.lexicon.stopwords.en:
                 self.words[lang].update(fold(t) for t in tokens(clean(stop)))
 
         self.items: list[IndexedEntry] = []

@@ -80,9 +80,7 @@ class Matcher:
         if len(word) < 3 or not word.isalpha() or not any(v in word for v in "aeiouy"):
             return None  # too short to guess, or an acronym ("thpt"): leave it unknown
         limit = 1 if len(word) <= 5 else 2
-        found = process.extract(
-            word, self.index.vocab_list, scorer=Levenshtein.distance, score_cutoff=limit, limit=12
-        )
+        found = process.extract(word, self.index.vocab_list, scorer=Levenshtein.distance, score_cutoff=limit, limit=12)
         if not found:
             return None
         df = self.index.df
@@ -147,9 +145,7 @@ class Matcher:
     def rank(self, text: str, limit: int = 5) -> Ranking:
         lang = self.detect_language(text)
         corrector = self.correct if lang != "en" else self.correct_english
-        analysis = self.index.lexicon.analyze(
-            text, known=self.index.vocab, corrector=corrector, telex=lang != "en"
-        )
+        analysis = self.index.lexicon.analyze(text, known=self.index.vocab, corrector=corrector, telex=lang != "en")
         ranking = Ranking(analysis, lang)
         weights = self.weights(analysis)
         total = sum(w for w, _ in weights.values())

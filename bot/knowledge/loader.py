@@ -85,7 +85,7 @@ def _read_yaml(path: Path, root: Path) -> tuple[object, yaml.Node | None, Proble
     try:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_Loader)
     except UnicodeDecodeError as exc:
         return None, None, Problem(rel, None, None, f"not UTF-8 text ({exc.reason})")
     except yaml.YAMLError as exc:
@@ -112,7 +112,7 @@ def load(root: Path) -> KnowledgeBase:
     if not (root / ENTRIES_DIR).is_dir():
         kb.problems.append(Problem(str(root), None, None, f"no {ENTRIES_DIR}/ folder of entries"))
         return kb
-    rel = lambda p: p.relative_to(root.parent).as_posix()  # noqa: E731
+    rel = lambda p: p.relative_to(root.parent).as_posix()
     seen: dict[str, str] = {}
     for path in sorted((root / ENTRIES_DIR).glob("*.yaml")):
         data, node, problem = _read_yaml(path, root)
@@ -164,8 +164,10 @@ def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[s
         problems.append(problem)
         return None
     params = (data or {}).get("params") if isinstance(data, dict) else None
-    if not isinstance(params, dict) or not set(params) <= _CALIBRATION_KEYS or not all(
-        isinstance(v, int | float) for v in params.values()
+    if (
+        not isinstance(params, dict)
+        or not set(params) <= _CALIBRATION_KEYS
+        or not all(isinstance(v, int | float) for v in params.values())
     ):
         problems.append(Problem(rel, None, None, f"expected params: with numbers for {sorted(_CALIBRATION_KEYS)}"))
         return None
@@ -186,9 +188,7 @@ def _load_model(path: Path, root: Path, model: type, problems: list[Problem]):  
         return None
 
 
-def _load_learned(
-    path: Path, root: Path, ids: set[str], problems: list[Problem]
-) -> dict[str, dict[str, list[str]]]:
+def _load_learned(path: Path, root: Path, ids: set[str], problems: list[Problem]) -> dict[str, dict[str, list[str]]]:
     """learned.yaml: ``{entry id: {vi: [...], en: [...]}}`` written by officers through the bot."""
     if not path.is_file():
         return {}

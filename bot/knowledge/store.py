@@ -112,8 +112,11 @@ def open_knowledge(root: Path, db: sqlite_utils.Database) -> KnowledgeBase:
     kb = load(root)
     if kb.problems:
         if stored_fingerprint(db) is not None:
-            log.error("knowledge/ has %d problem(s); serving the last good build:\n%s",
-                      len(kb.problems), "\n".join(str(p) for p in kb.problems))
+            log.error(
+                "knowledge/ has %d problem(s); serving the last good build:\n%s",
+                len(kb.problems),
+                "\n".join(str(p) for p in kb.problems),
+            )
             return read(db)
         raise KnowledgeError(kb.problems)
     build(db, kb, current)
@@ -131,6 +134,8 @@ def prefix_search(db: sqlite_utils.Database, query: str, limit: int = 10) -> lis
     if not words or not db["entries_fts"].exists():
         return []
     match = " ".join(f'"{w}"*' for w in words)
-    sql = "select entries.id from entries_fts join entries on entries.rowid = entries_fts.rowid " \
-          "where entries_fts match ? order by rank limit ?"
+    sql = (
+        "select entries.id from entries_fts join entries on entries.rowid = entries_fts.rowid "
+        "where entries_fts match ? order by rank limit ?"
+    )
     return [r["id"] for r in db.query(sql, [match, limit])]

@@ -85,11 +85,7 @@ class Lexicon:
         the knowledge base ("ban": bạn / bản, "cho": cho / chợ) is then kept as a weak
         term instead of being dropped.
         """
-        self.ambiguous = {
-            word
-            for word, stops in self.stop_accents.items()
-            if accent_keys.get(word, set()) - stops
-        }
+        self.ambiguous = {word for word, stops in self.stop_accents.items() if accent_keys.get(word, set()) - stops}
 
     @staticmethod
     def _plain_terms(text: str) -> list[Term]:
