@@ -47,6 +47,11 @@ def translator(lang: str) -> NullTranslations:
     return Translations(fp=buf, domain=DOMAIN)
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is defined; translate it later with ``gettext``."""
+    return message
+
+
 def gettext(lang: str, message: str) -> str:
     return translator(lang).gettext(message)
 

@@ -44,7 +44,7 @@ class Calibration:
     w_score: float = 13.0
     w_margin: float = 6.0
     threshold: float = 0.5  # answer at or above this confidence
-    suggest_floor: float = 0.22  # offer entries scoring at least this as suggestions
+    suggest_floor: float = 0.35  # offer entries scoring at least this as suggestions
 
     def confidence(self, score: float, margin: float) -> float:
         z = self.bias + self.w_score * score + self.w_margin * margin

@@ -1,0 +1,276 @@
+"""Telegram handlers: thin glue between updates and the engine, users and keyboards."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from html import escape
+
+from telegram import (
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.app import Core
+from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram.render import answer_html, split_message
+from bot.engine.engine import Status
+from bot.engine.replies import intro, status_text
+from bot.i18n import gettext, normalize_language
+from bot.knowledge.store import prefix_search
+from bot.services.users import Users
+
+log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def core_of(context: ContextTypes.DEFAULT_TYPE) -> Core:
+    return context.application.bot_data["core"]
+
+
+def users_of(context: ContextTypes.DEFAULT_TYPE) -> Users:
+    return context.application.bot_data["users"]
+
+
+def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Stored language, else Telegram's language_code when vi/en, else Vietnamese; records the visit."""
+    user = update.effective_user
+    if user is None:
+        return "vi"
+    return users_of(context).seen(user.id, normalize_language(user.language_code) or "vi")
+
+
+async def send_entry(message: Message, core: Core, entry_id: str, lang: str) -> None:
+    """An answer: HTML chunks, related buttons and the menu on the last one, a venue pin if known."""
+    answer = core.answer(entry_id, lang)
+    if answer is None:
+        await message.reply_text(status_text(Status.NONE, lang), reply_markup=kb.main_menu(lang))
+        return
+    chunks = split_message(answer_html(answer, lang))
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await message.reply_text(
+            chunk,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=kb.entry_buttons(answer.related, lang) if last else None,
+            do_quote=False,
+        )
+    if answer.location is not None:
+        await message.reply_venue(
+            latitude=answer.location.latitude,
+            longitude=answer.location.longitude,
+            title=answer.title[:100],
+            address=gettext(lang, "Bình Lư commune, Lai Châu"),
+            do_quote=False,
+        )
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    lang = user_language(update, context)
+    core = core_of(context)
+    if context.args:
+        entry_id = kb.entry_from_payload(context.args[0])
+        if entry_id and core.engine.entry(entry_id):
+            await send_entry(message, core, entry_id, lang)
+            return
+    name = escape(update.effective_user.first_name) if update.effective_user else ""
+    hello = gettext(lang, "Hello {name}!").format(name=name).replace(" !", "!")
+    await message.reply_text(
+        f"<b>{hello}</b>\n\n{escape(intro(lang))}",
+        parse_mode=ParseMode.HTML,
+        reply_markup=kb.main_menu(lang),
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is None:
+        return
+    lang = user_language(update, context)
+    await send_entry(update.effective_message, core_of(context), "meta.help", lang)
+
+
+async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is None:
+        return
+    lang = user_language(update, context)
+    await update.effective_message.reply_text(
+        gettext(lang, "What would you like to know?"), reply_markup=kb.main_menu(lang)
+    )
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is None:
+        return
+    lang = user_language(update, context)
+    choice = normalize_language(context.args[0]) if context.args else None
+    if choice and update.effective_user:
+        users_of(context).set_language(update.effective_user.id, choice)
+        await update.effective_message.reply_text(
+            gettext(choice, "Language: English"), reply_markup=kb.main_menu(choice)
+        )
+        return
+    await update.effective_message.reply_text(gettext(lang, "Choose your language:"), reply_markup=kb.language_menu())
+
+
+def _section_markup(core: Core, section: str, page: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    label, categories = kb.SECTIONS[section]
+    entries = [(e.id, e.title.get(lang)) for e in core.kb.entries if e.category in categories]
+    markup, _page = kb.section_menu(section, page, entries, lang)
+    return gettext(lang, label), markup
+
+
+def section_command(section: str):
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is None:
+            return
+        lang = user_language(update, context)
+        title, markup = _section_markup(core_of(context), section, 0, lang)
+        await update.effective_message.reply_text(title, reply_markup=markup)
+
+    return handler
+
+
+def _addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The text to answer, or None when a group message is not for the bot."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return None
+    text = message.text
+    if message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        mention = f"@{context.bot.username}".lower() if context.bot.username else None
+        replied = message.reply_to_message
+        to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+        if mention and mention in text.lower():
+            text = text.replace(f"@{context.bot.username}", " ")
+        elif not to_bot:
+            return None
+    return text
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = _addressed_text(update, context)
+    message = update.effective_message
+    if text is None or message is None:
+        return
+    lang = user_language(update, context)
+    core = core_of(context)
+    result = core.engine.ask(text, lang)
+    if result.status is Status.ANSWER and result.entry_id:
+        await send_entry(message, core, result.entry_id, result.lang)
+        return
+    reply = status_text(result.status, result.lang)
+    if result.status is Status.SUGGEST:
+        options = [(s, core.title(s, result.lang)) for s in result.suggestions]
+        await message.reply_text(reply, reply_markup=kb.suggestion_buttons(options, result.lang))
+    else:
+        await message.reply_text(reply, reply_markup=kb.main_menu(result.lang))
+
+
+async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, documents, locations: a short note in private chats, silence in groups."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    lang = user_language(update, context)
+    await message.reply_text(
+        gettext(lang, "I can only read text messages. Please type your question, or open the menu."),
+        reply_markup=kb.main_menu(lang),
+    )
+
+
+async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    lang = user_language(update, context)
+    core = core_of(context)
+    data = kb.parse(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    if data is None or message is None or (data.kind == "entry" and core.engine.entry(data.arg) is None):
+        await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."), show_alert=False)
+        if message is not None:
+            await message.reply_text(gettext(lang, "What would you like to know?"), reply_markup=kb.main_menu(lang))
+        return
+    await query.answer()
+    if data.kind == "menu":
+        await _edit_or_send(message, gettext(lang, "What would you like to know?"), kb.main_menu(lang))
+    elif data.kind == "section":
+        title, markup = _section_markup(core, data.arg, data.page, lang)
+        await _edit_or_send(message, title, markup)
+    elif data.kind == "entry":
+        await send_entry(message, core, data.arg, lang)
+    elif data.kind == "langmenu":
+        await _edit_or_send(message, gettext(lang, "Choose your language:"), kb.language_menu())
+    elif data.kind == "lang" and update.effective_user:
+        users_of(context).set_language(update.effective_user.id, data.arg)
+        await _edit_or_send(message, gettext(data.arg, "Language: English"), kb.main_menu(data.arg))
+    elif data.kind == "subscribe":
+        await send_entry(message, core, "meta.announcements", lang)
+
+
+async def _edit_or_send(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except BadRequest:  # too old to edit, or unchanged: send a fresh message instead
+        await message.reply_text(text, reply_markup=markup, do_quote=False)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    if query is None:
+        return
+    lang = normalize_language(query.from_user.language_code) or "vi"
+    core = core_of(context)
+    text = query.query.strip()
+    if text:
+        ids = [e.id for e in core.engine.search(text, limit=10)]
+        for extra in prefix_search(core.db, text, limit=10):
+            if extra not in ids:
+                ids.append(extra)
+    else:
+        ids = ["meta.help", *[e.id for e in core.kb.entries if e.category == "service"][:9]]
+    results = []
+    for ident in ids[:20]:
+        answer = core.answer(ident, lang)
+        if answer is None:
+            continue
+        body = split_message(answer_html(answer, lang))[0]
+        results.append(
+            InlineQueryResultArticle(
+                id=ident,
+                title=answer.title[:200],
+                description=(answer.paragraphs[0] if answer.paragraphs else "")[:200],
+                input_message_content=InputTextMessageContent(
+                    body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                ),
+            )
+        )
+    await query.answer(results, cache_time=300, is_personal=False)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the token, never message text); apologise briefly where possible."""
+    err = context.error
+    if isinstance(err, Forbidden):
+        log.info("a user blocked the bot: %s", err.__class__.__name__)
+        return
+    log.error("handler failed: %s: %s", err.__class__.__name__, err, exc_info=err)
+    if isinstance(update, Update) and update.effective_chat and not isinstance(err, TelegramError):
+        lang = "vi"
+        if update.effective_user:
+            lang = users_of(context).language(update.effective_user.id) or "vi"
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id, gettext(lang, "Sorry, something went wrong. Please try again.")
+            )

@@ -1,0 +1,141 @@
+"""Inline keyboards and the callback data behind their buttons.
+
+Callback data is short ASCII — a kind letter and an entry id or a number, never text
+(Telegram allows 64 bytes; a Vietnamese letter takes 2–3). Whatever arrives is parsed
+defensively: anything unknown or forged becomes ``None``, which handlers answer politely.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_, gettext
+
+PAGE_SIZE = 8
+MAX_CALLBACK = 64
+
+#: Menu sections: key → (label msgid, entry categories). The label goes through gettext.
+SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "svc": (N_("🏛 Public services"), ("service",)),
+    "tour": (N_("🏞 Tourism"), ("tour", "place", "stay", "event", "travel")),
+    "ocop": (N_("🛍 OCOP products"), ("ocop",)),
+    "goal": (N_("🎯 Targets 2026–2030"), ("goal",)),
+}
+
+_ID = r"[a-z]+\.[a-z0-9-]+"
+_PATTERNS = {
+    "menu": re.compile(r"^m$"),
+    "section": re.compile(r"^s:(svc|tour|ocop|goal):(\d{1,3})$"),
+    "entry": re.compile(rf"^e:({_ID})$"),
+    "lang": re.compile(r"^l:(vi|en)$"),
+    "langmenu": re.compile(r"^L$"),
+    "subscribe": re.compile(r"^n$"),
+}
+
+
+@dataclass(frozen=True)
+class Callback:
+    kind: str
+    arg: str = ""
+    page: int = 0
+
+
+def parse(data: str | None) -> Callback | None:
+    if not data or len(data.encode()) > MAX_CALLBACK:
+        return None
+    for kind, pattern in _PATTERNS.items():
+        m = pattern.match(data)
+        if m:
+            groups = m.groups()
+            if kind == "section":
+                return Callback(kind, groups[0], int(groups[1]))
+            return Callback(kind, groups[0] if groups else "")
+    return None
+
+
+def entry_data(entry_id: str) -> str:
+    data = f"e:{entry_id}"
+    assert len(data.encode()) <= MAX_CALLBACK, entry_id
+    return data
+
+
+def main_menu(lang: str) -> InlineKeyboardMarkup:
+    t = lambda s: gettext(lang, s)
+    rows = [
+        [InlineKeyboardButton(t(SECTIONS["svc"][0]), callback_data="s:svc:0")],
+        [
+            InlineKeyboardButton(t(SECTIONS["tour"][0]), callback_data="s:tour:0"),
+            InlineKeyboardButton(t(SECTIONS["ocop"][0]), callback_data="s:ocop:0"),
+        ],
+        [InlineKeyboardButton(t(SECTIONS["goal"][0]), callback_data="s:goal:0")],
+        [
+            InlineKeyboardButton(gettext(lang, "🔔 Announcements"), callback_data="n"),
+            InlineKeyboardButton(gettext(lang, "🌐 Language"), callback_data="L"),
+        ],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def menu_button(lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(gettext(lang, "◀ Menu"), callback_data="m")
+
+
+def section_menu(
+    section: str, page: int, entries: list[tuple[str, str]], lang: str
+) -> tuple[InlineKeyboardMarkup, int]:
+    """Buttons for one page of a section's entries ((id, title) pairs); returns (markup, page used)."""
+    pages = max(1, -(-len(entries) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = [
+        [InlineKeyboardButton(title, callback_data=entry_data(ident))]
+        for ident, title in entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("«", callback_data=f"s:{section}:{page - 1}"))
+    nav.append(menu_button(lang))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton("»", callback_data=f"s:{section}:{page + 1}"))
+    rows.append(nav)
+    return InlineKeyboardMarkup(rows), page
+
+
+def entry_buttons(related: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(title, callback_data=entry_data(ident))] for ident, title in related]
+    rows.append([menu_button(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def suggestion_buttons(suggestions: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
+    return entry_buttons(suggestions, lang)
+
+
+def language_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🇻🇳 Tiếng Việt", callback_data="l:vi"),
+                InlineKeyboardButton("🇬🇧 English", callback_data="l:en"),
+            ]
+        ]
+    )
+
+
+# --- deep links ---------------------------------------------------------------------------
+_PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def payload_for(entry_id: str) -> str:
+    """The /start payload for an entry: its id with '.' as '_' (ids never contain '_')."""
+    payload = entry_id.replace(".", "_")
+    assert _PAYLOAD_RE.match(payload), entry_id
+    return payload
+
+
+def entry_from_payload(payload: str) -> str | None:
+    if not _PAYLOAD_RE.match(payload or "") or "_" not in payload:
+        return None
+    return payload.replace("_", ".", 1)

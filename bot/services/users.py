@@ -1,0 +1,46 @@
+"""Users: Telegram id, language, first and last seen — nothing more personal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Users:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def seen(self, user_id: int, default_language: str) -> str:
+        """Record that the user was seen; returns their language (stored, else ``default_language``)."""
+        now = _now()
+        row = self.get(user_id)
+        if row is None:
+            self.db["users"].insert(
+                {"id": user_id, "language": default_language, "first_seen": now, "last_seen": now},
+                pk="id",
+                ignore=True,
+            )
+            return default_language
+        self.db["users"].update(user_id, {"last_seen": now})
+        return row["language"] or default_language
+
+    def get(self, user_id: int) -> dict | None:
+        rows = list(self.db.query("select * from users where id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def set_language(self, user_id: int, language: str) -> None:
+        now = _now()
+        self.db["users"].upsert(
+            {"id": user_id, "language": language, "last_seen": now},
+            pk="id",
+        )
+        self.db.execute("update users set first_seen = coalesce(first_seen, ?) where id = ?", [now, user_id])
+
+    def language(self, user_id: int) -> str | None:
+        row = self.get(user_id)
+        return row["language"] if row else None

@@ -1,0 +1,255 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for end-to-end tests of the real Application.
+
+The bot's real HTTP client talks to it through ``ApplicationBuilder.base_url``. It records
+every call, serves scripted updates to getUpdates (long polling included), and can be
+scripted to fail: 429 with retry_after, 403, 400, 5xx, or slow replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+BOT_USER = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Bình Lư",
+    "username": "binhlu_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": True,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    delay: float = 0.0
+    migrate_to_chat_id: int | None = None
+
+
+def _decode(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError):
+        return value
+
+
+class FakeBotAPI:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.delays: dict[str, float] = {}
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_call = asyncio.Condition()
+        self._new_update = asyncio.Event()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/bot{token}/{method}", self._handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # --- scripting -----------------------------------------------------------------------
+    def fail(self, method: str, *failures: Failure) -> None:
+        self.failures.setdefault(method, []).extend(failures)
+
+    def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self.updates.append({"update_id": update_id, **update})
+        self._new_update.set()
+        return update_id
+
+    @staticmethod
+    def user(user_id: int = 1001, language_code: str | None = "vi", first_name: str = "An") -> dict[str, Any]:
+        u = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            u["language_code"] = language_code
+        return u
+
+    def message(self, text: str | None = None, user: dict | None = None, chat: dict | None = None, **extra) -> dict:
+        user = user or self.user()
+        chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        msg: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            **extra,
+        }
+        if text is not None:
+            msg["text"] = text
+            if text.startswith("/"):
+                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return msg
+
+    def send_text(self, text: str, **kwargs) -> int:
+        return self.push({"message": self.message(text, **kwargs)})
+
+    def press(self, data: str, user: dict | None = None, message: dict | None = None) -> int:
+        user = user or self.user()
+        message = message or self.message("…", user=BOT_USER, chat={"id": user["id"], "type": "private"})
+        return self.push(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": user,
+                    "data": data,
+                    "chat_instance": "1",
+                    "message": message,
+                }
+            }
+        )
+
+    def inline(self, query: str, user: dict | None = None) -> int:
+        return self.push(
+            {
+                "inline_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": user or self.user(),
+                    "query": query,
+                    "offset": "",
+                }
+            }
+        )
+
+    # --- reading what the bot did --------------------------------------------------------------
+    def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
+        return [
+            c.params
+            for c in self.calls
+            if c.method == method and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+        ]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, **match: Any) -> list[dict]:
+        """Wait until at least ``count`` calls of ``method`` whose params include ``match``."""
+
+        def found() -> list[dict]:
+            return [
+                c.params
+                for c in self.calls
+                if c.method == method and all(str(c.params.get(k)) == str(v) for k, v in match.items())
+            ]
+
+        deadline = time.monotonic() + timeout
+        async with self._new_call:
+            while len(found()) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"timed out waiting for {count} {method} {match}; calls: {[c.method for c in self.calls]}"
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_call.wait(), left)
+        return found()
+
+    async def settle(self, quiet: float = 0.3) -> None:
+        """Wait until no call has arrived for ``quiet`` seconds (for asserting silence)."""
+        while True:
+            last = self.calls[-1].at if self.calls else 0
+            await asyncio.sleep(quiet)
+            if (self.calls[-1].at if self.calls else 0) == last:
+                return
+
+    # --- the API -------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        form = await request.post()
+        params = {k: (_decode(v) if isinstance(v, str) else v) for k, v in form.items()}
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+            async with self._new_call:
+                self._new_call.notify_all()
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        queue = self.failures.get(method)
+        if queue:
+            failure = queue.pop(0)
+            if failure.delay:
+                await asyncio.sleep(failure.delay)
+            body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
+            extra = {}
+            if failure.retry_after is not None:
+                extra["retry_after"] = failure.retry_after
+            if failure.migrate_to_chat_id is not None:
+                extra["migrate_to_chat_id"] = failure.migrate_to_chat_id
+            if extra:
+                body["parameters"] = extra
+            return web.json_response(body, status=failure.status)
+        handler = getattr(self, f"api_{method}", None)
+        result = await handler(params) if handler else True
+        return web.json_response({"ok": True, "result": result})
+
+    async def api_getMe(self, params: dict) -> dict:
+        return BOT_USER
+
+    async def api_getUpdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 1.0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates and timeout:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+        return [u for u in self.updates if u["update_id"] >= offset]
+
+    def _sent_message(self, params: dict, **content: Any) -> dict:
+        chat_id = params.get("chat_id")
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if isinstance(chat_id, int) and chat_id > 0 else "group"},
+            "from": BOT_USER,
+            **content,
+        }
+
+    async def api_sendMessage(self, params: dict) -> dict:
+        return self._sent_message(params, text=str(params.get("text", "")))
+
+    async def api_sendPhoto(self, params: dict) -> dict:
+        return self._sent_message(params, photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}])
+
+    async def api_sendVenue(self, params: dict) -> dict:
+        loc = {"latitude": params["latitude"], "longitude": params["longitude"]}
+        return self._sent_message(
+            params, venue={"location": loc, "title": params["title"], "address": params["address"]}, location=loc
+        )
+
+    async def api_editMessageText(self, params: dict) -> dict:
+        return self._sent_message(params, text=str(params.get("text", "")))

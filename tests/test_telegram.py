@@ -1,0 +1,268 @@
+"""End to end: the real python-telegram-bot Application against our fake Bot API server."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import Core
+from bot.channels.telegram import keyboards as keys
+from bot.channels.telegram.main import build_application
+from bot.settings import Settings
+from tests.conftest import KNOWLEDGE
+from tests.fakebot import BOT_USER, TOKEN, FakeBotAPI
+
+
+class Harness:
+    def __init__(self, api: FakeBotAPI, core: Core) -> None:
+        self.api = api
+        self.core = core
+
+    async def reply_to(self, text: str, method: str = "sendMessage", **kwargs) -> dict:
+        before = len(self.api.sent(method))
+        self.api.send_text(text, **kwargs)
+        calls = await self.api.wait_for(method, count=before + 1)
+        return calls[before]
+
+    async def press(self, data: str, method: str = "sendMessage", **kwargs) -> dict:
+        before = len(self.api.sent(method))
+        self.api.press(data, **kwargs)
+        calls = await self.api.wait_for(method, count=before + 1)
+        return calls[before]
+
+
+async def _running(knowledge: Path, data: Path):
+    api = FakeBotAPI()
+    await api.start()
+    core = Core.open(knowledge, data)
+    settings = Settings(token=TOKEN, api_base_url=api.base_url, data_dir=data)
+    app = build_application(core, settings)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    await app.start()
+    return api, core, app
+
+
+async def _stop(api, app) -> None:
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    await api.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    api, core, app = await _running(KNOWLEDGE, tmp_path / "data")
+    yield Harness(api, core)
+    await _stop(api, app)
+
+
+def buttons(call: dict) -> list[tuple[str, str]]:
+    markup = call.get("reply_markup") or {}
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_commands_are_registered_in_both_languages(bot):
+    calls = await bot.api.wait_for("setMyCommands", count=3)
+    by_lang = {c.get("language_code"): c["commands"] for c in calls}
+    names = {c["command"] for c in by_lang["en"]}
+    assert {"start", "help", "menu", "lang", "dichvu", "dulich", "ocop", "muctieu"} <= names
+    vi = {c["command"]: c["description"] for c in by_lang["vi"]}
+    en = {c["command"]: c["description"] for c in by_lang["en"]}
+    assert vi["dichvu"] != en["dichvu"]  # the menu reads in the user's language
+
+
+async def test_start_greets_in_the_users_language_with_the_main_menu(bot):
+    vi = await bot.reply_to("/start", user=bot.api.user(2001, "vi"))
+    assert "Bình Lư" in vi["text"] and vi["parse_mode"] == "HTML"
+    labels = [t for t, _ in buttons(vi)]
+    assert len(labels) == 6 and "Dịch vụ công" in " ".join(labels)
+    en = await bot.reply_to("/start", user=bot.api.user(2002, "en"))
+    assert "Public services" in " ".join(t for t, _ in buttons(en))
+    other = await bot.reply_to("/start", user=bot.api.user(2003, "fr"))
+    assert "Dịch vụ công" in " ".join(t for t, _ in buttons(other))  # unsupported → Vietnamese
+
+
+async def test_free_text_gets_the_answer_with_related_buttons(bot):
+    reply = await bot.reply_to("lam cccd o dau")
+    assert reply["parse_mode"] == "HTML"
+    assert "căn cước" in reply["text"].lower()
+    assert "xác nhận tại" in reply["text"] or "Bộ phận Một cửa" in reply["text"]
+    data = [d for _, d in buttons(reply)]
+    assert "m" in data and any(d.startswith("e:") for d in data)
+    assert all(len(d.encode()) <= 64 for d in data)
+
+
+async def test_unsure_question_offers_suggestions(bot):
+    reply = await bot.reply_to("giấy tờ đất")
+    assert "Có phải" in reply["text"] or "chưa có thông tin" in reply["text"].lower()
+    data = [d for _, d in buttons(reply)]
+    assert len([d for d in data if d.startswith("e:")]) <= 3
+
+
+async def test_out_of_scope_gets_an_honest_no_with_the_menu(bot):
+    reply = await bot.reply_to("tỷ giá đô la hôm nay")
+    assert "chưa có thông tin" in reply["text"]
+    assert ("m" in [d for _, d in buttons(reply)]) or any(d.startswith("s:") for _, d in buttons(reply))
+
+
+async def test_english_question_is_answered_in_english(bot):
+    reply = await bot.reply_to("is there a guided hike up Chu Va?")
+    assert "Chu Va" in reply["text"] and "tour" in reply["text"].lower()
+    assert "Source" in reply["text"]
+
+
+async def test_menus_browse_sections_and_pages(bot):
+    section = await bot.press("s:svc:0", method="editMessageText")
+    entries = [d for _, d in buttons(section) if d.startswith("e:")]
+    assert len(entries) == keys.PAGE_SIZE
+    assert "s:svc:1" in [d for _, d in buttons(section)]
+    page2 = await bot.press("s:svc:1", method="editMessageText")
+    assert [d for _, d in buttons(page2) if d.startswith("e:")] != entries
+    answer = await bot.press(entries[0])
+    assert answer["parse_mode"] == "HTML"
+
+
+async def test_forged_or_stale_callback_data_gets_a_polite_answer(bot):
+    for data in ["e:service.nothing-here", "x" * 64, "s:svc:999", "'; drop table users; --", ""]:
+        before = len(bot.api.sent("answerCallbackQuery"))
+        bot.api.press(data)
+        calls = await bot.api.wait_for("answerCallbackQuery", count=before + 1)
+        assert calls[-1].get("show_alert") in (None, False)
+    await bot.api.settle()
+    assert all("Traceback" not in str(c.params) for c in bot.api.calls)
+
+
+async def test_language_switch_persists(bot):
+    user = bot.api.user(3001, "vi")
+    await bot.press("l:en", method="editMessageText", user=user)
+    assert bot.core.db["users"].get(3001)["language"] == "en"
+    reply = await bot.reply_to("/menu", user=user)
+    assert "Public services" in " ".join(t for t, _ in buttons(reply))
+    reply = await bot.reply_to("/lang vi", user=user)
+    assert bot.core.db["users"].get(3001)["language"] == "vi"
+
+
+async def test_users_table_holds_nothing_personal(bot):
+    await bot.reply_to("/start", user=bot.api.user(4001, "vi", first_name="Secret Name"))
+    row = bot.core.db["users"].get(4001)
+    assert set(row) == {"id", "language", "first_seen", "last_seen"}
+
+
+async def test_deep_link_opens_an_entry(bot):
+    payload = keys.payload_for("ocop.mien-dong")
+    reply = await bot.reply_to(f"/start {payload}", user=bot.api.user(5001, "en"))
+    assert "noodle" in reply["text"].lower() or "Miến dong" in reply["text"]
+    bad = await bot.reply_to("/start not_an-entry")
+    assert buttons(bad)  # falls back to the greeting and menu
+
+
+def test_every_entry_payload_round_trips(kb):
+    for e in kb.entries:
+        payload = keys.payload_for(e.id)
+        assert len(payload) <= 64
+        assert keys.entry_from_payload(payload) == e.id
+
+
+async def test_inline_mode_lists_matching_entries(bot):
+    bot.api.inline("mien dong")
+    (call,) = await bot.api.wait_for("answerInlineQuery")
+    ids = [r["id"] for r in call["results"]]
+    assert "ocop.mien-dong" in ids
+    assert all(r["input_message_content"]["parse_mode"] == "HTML" for r in call["results"])
+    bot.api.inline("chu v")  # still typing: prefix search
+    calls = await bot.api.wait_for("answerInlineQuery", count=2)
+    assert {"place.chu-va-6", "place.chu-va-8"} & {r["id"] for r in calls[1]["results"]}
+
+
+async def test_non_text_messages_get_a_short_reply_and_edits_are_ignored(bot):
+    for extra in [
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
+        {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]},
+        {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 1}},
+        {"location": {"latitude": 22.0, "longitude": 103.0}},
+    ]:
+        before = len(bot.api.sent())
+        bot.api.push({"message": bot.api.message(None, **extra)})
+        calls = await bot.api.wait_for("sendMessage", count=before + 1)
+        assert "chữ" in calls[-1]["text"] or "text" in calls[-1]["text"]
+    before = len(bot.api.calls)
+    bot.api.push({"edited_message": {**bot.api.message("sửa tin nhắn"), "edit_date": 1}})
+    await bot.api.settle()
+    assert [c.method for c in bot.api.calls[before:]] == []
+
+
+async def test_in_groups_only_mentions_and_replies_are_answered(bot):
+    group = {"id": -100500, "type": "supergroup", "title": "Bản Chu Va"}
+    before = len(bot.api.sent())
+    bot.api.send_text("đăng ký khai sinh ở đâu", chat=group)
+    await bot.api.settle()
+    assert len(bot.api.sent()) == before
+    reply = await bot.reply_to(f"@{BOT_USER['username']} đăng ký khai sinh ở đâu", chat=group)
+    assert "khai sinh" in reply["text"].lower()
+    replied = bot.api.message("…", user=BOT_USER, chat=group)
+    reply = await bot.reply_to("cho hỏi làm căn cước", chat=group, reply_to_message=replied)
+    assert "căn cước" in reply["text"].lower()
+
+
+async def test_html_in_questions_is_never_echoed_unescaped(bot):
+    reply = await bot.reply_to("<b>xin chào</b><script>alert(1)</script>")
+    assert "<script>" not in reply["text"]
+
+
+async def test_long_answers_are_split_under_the_limit():
+    from bot.channels.telegram.render import split_message
+
+    text = "\n\n".join(["đoạn " + "chữ " * 300] * 8)
+    chunks = split_message(text)
+    assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
+    assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+async def test_places_with_coordinates_are_sent_as_a_venue(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    commune = knowledge / "commune.yaml"
+    commune.write_text(
+        commune.read_text(encoding="utf-8").replace(
+            "locations: {}", "locations:\n  place.muong-lu-lake: {latitude: 22.25, longitude: 103.55}"
+        ),
+        encoding="utf-8",
+    )
+    api, _core, app = await _running(knowledge, tmp_path / "data")
+    try:
+        api.send_text("hồ mường lư")
+        (venue,) = await api.wait_for("sendVenue")
+        assert venue["latitude"] == 22.25 and venue["longitude"] == 103.55
+        api.send_text("chè bình lư")  # no coordinates → no pin
+        await api.settle()
+        assert len(api.sent("sendVenue")) == 1
+    finally:
+        await _stop(api, app)
+
+
+async def test_a_slow_or_failing_api_does_not_break_the_bot(bot):
+    from tests.fakebot import Failure
+
+    bot.api.fail("sendMessage", Failure(500, "Internal Server Error"))
+    bot.api.send_text("xin chào")
+    await bot.api.settle(0.5)
+    reply = await bot.reply_to("lam cccd o dau")  # the next question still works
+    assert "căn cước" in reply["text"].lower()
+    bot.api.delays["sendMessage"] = 0.5
+    reply = await bot.reply_to("xin chào")
+    assert reply["text"]
+    bot.api.delays.clear()
