@@ -30,6 +30,7 @@ class IndexedEntry:
     secondary: set[str] = field(default_factory=set)  # answer and service details
     accents: set[str] = field(default_factory=set)  # accent keys of every token it contains
     texts: list[tuple[frozenset[str], float]] = field(default_factory=list)  # features, norm
+    text_postings: dict[str, list[int]] = field(default_factory=dict)  # feature → texts holding it
 
 
 def make_lexicon(kb: KnowledgeBase) -> Lexicon:
@@ -97,6 +98,9 @@ class Index:
         self.unknown_idf = math.log(1 + n)
         for item in self.items:
             item.texts = [(f, math.sqrt(sum(self.idf[x] ** 2 for x in f))) for f, _ in item.texts]
+            for t, (feats, _norm) in enumerate(item.texts):
+                for f in feats:
+                    item.text_postings.setdefault(f, []).append(t)
 
         self.postings: dict[str, list[int]] = {}
         for i, item in enumerate(self.items):

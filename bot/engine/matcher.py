@@ -175,11 +175,11 @@ class Matcher:
                     m *= ACCENT_MISMATCH
                 matched += m
             coverage = matched / total
-            closeness = 0.0
-            for feats, norm in item.texts:
-                dot = sum(w * self.index.idf[f] for f, (w, _) in weights.items() if f in feats)
-                if dot:
-                    closeness = max(closeness, dot / (qnorm * norm))
+            dots: dict[int, float] = {}
+            for f, (w, _a) in weights.items():
+                for t in item.text_postings.get(f, ()):
+                    dots[t] = dots.get(t, 0.0) + w * self.index.idf[f]
+            closeness = max((dot / (qnorm * item.texts[t][1]) for t, dot in dots.items()), default=0.0)
             score = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
             scored.append(Scored(i, score, coverage, closeness))
         scored.sort(key=lambda s: s.score, reverse=True)

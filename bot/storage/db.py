@@ -51,6 +51,7 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA busy_timeout=5000")
     migrate(db)
