@@ -58,9 +58,10 @@ class ConsoleChat:
         self.choices = [r for r, _ in answer.related] if answer else []
         if answer is None:
             return status_text(Status.NONE, lang)
-        text = render_plain(answer, lang)
+        text = render_plain(answer, lang, related=False)
         if answer.related:
-            text += "\n" + "\n".join(f"  {i}. {t}" for i, (_, t) in enumerate(answer.related, 1))
+            text += "\n\n" + gettext(lang, "See also:") + "\n"
+            text += "\n".join(f"  {i}. {t}" for i, (_, t) in enumerate(answer.related, 1))
         return text
 
 

@@ -89,19 +89,20 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
     return answer
 
 
-def render_plain(answer: Answer, lang: str) -> str:
-    """The answer as plain text, for the console and for logs of tests."""
-    lines = [answer.title.upper(), ""]
-    lines += [p + "\n" for p in answer.paragraphs]
+def render_plain(answer: Answer, lang: str, related: bool = True) -> str:
+    """The answer as plain text (console, `ask`). ``related`` adds a "See also" line."""
+    blocks = [answer.title.upper(), *answer.paragraphs]
+    lines = []
     for f in answer.fields:
         if isinstance(f.value, list):
             lines.append(f"{f.label}:")
             lines += [f"  • {v}" for v in f.value]
         else:
             lines.append(f"{f.label}: {f.value}" + (f" ({f.link})" if f.link else ""))
-    if answer.fields:
-        lines.append("")
-    lines += answer.notes
-    if answer.related:
-        lines += ["", gettext(lang, "See also:") + " " + "; ".join(t for _, t in answer.related)]
-    return "\n".join(lines).strip()
+    if lines:
+        blocks.append("\n".join(lines))
+    if answer.notes:
+        blocks.append("\n".join(answer.notes))
+    if related and answer.related:
+        blocks.append(gettext(lang, "See also:") + " " + "; ".join(t for _, t in answer.related))
+    return "\n\n".join(blocks)
