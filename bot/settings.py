@@ -56,6 +56,18 @@ def _int(name: str, raw: str, default: int | None) -> int | None:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _float(name: str, raw: str, default: float) -> float:
+    if not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = field(repr=False)
@@ -70,6 +82,8 @@ class Settings:
     officers_chat_id: int | None = None
     channel_id: int | None = None
     log_level: str = "INFO"
+    broadcast_rate: float = 25.0  # messages/s for broadcasts; Telegram allows about 30 in all
+    broadcast_concurrency: int = 32  # sends in flight: at most these may repeat after a crash
 
     @property
     def bot_id(self) -> str:
@@ -115,4 +129,6 @@ def load(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) 
         officers_chat_id=_int("OFFICERS_CHAT_ID", get("OFFICERS_CHAT_ID"), None),
         channel_id=_int("CHANNEL_ID", get("CHANNEL_ID"), None),
         log_level=level,
+        broadcast_rate=_float("BROADCAST_RATE", get("BROADCAST_RATE"), 25.0),
+        broadcast_concurrency=_int("BROADCAST_CONCURRENCY", get("BROADCAST_CONCURRENCY"), 32) or 32,
     )

@@ -34,6 +34,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    status: int = 200
 
 
 @dataclass
@@ -41,7 +42,6 @@ class Failure:
     status: int
     description: str
     retry_after: int | None = None
-    delay: float = 0.0
     migrate_to_chat_id: int | None = None
 
 
@@ -57,6 +57,7 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.failures: dict[str, list[Failure]] = {}
+        self.chat_failures: dict[str, list[Failure]] = {}  # chat id → failures for sends to it
         self.delays: dict[str, float] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -64,6 +65,12 @@ class FakeBotAPI:
         self._new_update = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self.port = 0
+        # rate limits like Telegram's, off by default: messages per second overall, and per chat
+        self.global_limit: float | None = None
+        self.chat_limit: int | None = None  # messages per second to one chat (short bursts happen)
+        self.too_many = 0  # 429s answered because of the limits
+        self._recent: list[float] = []
+        self._chat_recent: dict[str, list[float]] = {}
 
     # --- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -149,10 +156,13 @@ class FakeBotAPI:
 
     # --- reading what the bot did --------------------------------------------------------------
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Successful calls of ``method`` (to ``chat_id``); refused ones (429, 403…) are not counted."""
         return [
             c.params
             for c in self.calls
-            if c.method == method and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+            if c.method == method
+            and c.status == 200
+            and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
         ]
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, **match: Any) -> list[dict]:
@@ -162,7 +172,9 @@ class FakeBotAPI:
             return [
                 c.params
                 for c in self.calls
-                if c.method == method and all(str(c.params.get(k)) == str(v) for k, v in match.items())
+                if c.method == method
+                and c.status == 200
+                and all(str(c.params.get(k)) == str(v) for k, v in match.items())
             ]
 
         deadline = time.monotonic() + timeout
@@ -176,6 +188,21 @@ class FakeBotAPI:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_call.wait(), left)
         return found()
+
+    async def wait_for_text(self, method: str, contains: str, timeout: float = 10.0, **match: Any) -> dict:
+        """Wait for a successful ``method`` call whose text (or caption) contains ``contains``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for c in self.calls:
+                if (
+                    c.method == method
+                    and c.status == 200
+                    and all(str(c.params.get(k)) == str(v) for k, v in match.items())
+                    and contains in str(c.params.get("text", c.params.get("caption", "")))
+                ):
+                    return c.params
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no {method} containing {contains!r} {match}")
 
     async def settle(self, quiet: float = 0.3) -> None:
         """Wait until no call has arrived for ``quiet`` seconds (for asserting silence)."""
@@ -192,29 +219,69 @@ class FakeBotAPI:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         form = await request.post()
         params = {k: (_decode(v) if isinstance(v, str) else v) for k, v in form.items()}
-        if method != "getUpdates":
-            self.calls.append(Call(method, params))
-            async with self._new_call:
-                self._new_call.notify_all()
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        response = self._scripted_failure(method, params) or self._rate_limited(method, params)
+        if response is None:
+            handler = getattr(self, f"api_{method}", None)
+            result = await handler(params) if handler else True
+            response = web.json_response({"ok": True, "result": result})
+        if method != "getUpdates":
+            self.calls.append(Call(method, params, status=response.status))
+            async with self._new_call:
+                self._new_call.notify_all()
+        return response
+
+    def fail_chat(self, chat_id: int, *failures: Failure) -> None:
+        """Script the next sends to ``chat_id`` to fail, in order."""
+        self.chat_failures.setdefault(str(chat_id), []).extend(failures)
+
+    def _scripted_failure(self, method: str, params: dict) -> web.Response | None:
         queue = self.failures.get(method)
-        if queue:
-            failure = queue.pop(0)
-            if failure.delay:
-                await asyncio.sleep(failure.delay)
-            body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
-            extra = {}
-            if failure.retry_after is not None:
-                extra["retry_after"] = failure.retry_after
-            if failure.migrate_to_chat_id is not None:
-                extra["migrate_to_chat_id"] = failure.migrate_to_chat_id
-            if extra:
-                body["parameters"] = extra
-            return web.json_response(body, status=failure.status)
-        handler = getattr(self, f"api_{method}", None)
-        result = await handler(params) if handler else True
-        return web.json_response({"ok": True, "result": result})
+        if method in ("sendMessage", "sendPhoto") and self.chat_failures.get(str(params.get("chat_id"))):
+            queue = self.chat_failures[str(params.get("chat_id"))]
+        if not queue:
+            return None
+        failure = queue.pop(0)
+        body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
+        extra = {}
+        if failure.retry_after is not None:
+            extra["retry_after"] = failure.retry_after
+        if failure.migrate_to_chat_id is not None:
+            extra["migrate_to_chat_id"] = failure.migrate_to_chat_id
+        if extra:
+            body["parameters"] = extra
+        return web.json_response(body, status=failure.status)
+
+    SENDING = ("sendMessage", "sendPhoto", "sendVenue", "editMessageText", "deleteMessage")
+
+    def _rate_limited(self, method: str, params: dict) -> web.Response | None:
+        if method not in self.SENDING:
+            return None
+        now = time.monotonic()
+        if self.global_limit is not None:
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.global_limit:
+                return self._too_many()
+        chat = str(params.get("chat_id"))
+        if self.chat_limit is not None and method in ("sendMessage", "sendPhoto"):
+            recent = [t for t in self._chat_recent.get(chat, []) if now - t < 1.0]
+            if len(recent) >= self.chat_limit:
+                return self._too_many()
+            self._chat_recent[chat] = [*recent, now]
+        if self.global_limit is not None:
+            self._recent.append(now)
+        return None
+
+    def _too_many(self) -> web.Response:
+        self.too_many += 1
+        body = {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        }
+        return web.json_response(body, status=429)
 
     async def api_getMe(self, params: dict) -> dict:
         return BOT_USER
@@ -253,3 +320,9 @@ class FakeBotAPI:
 
     async def api_editMessageText(self, params: dict) -> dict:
         return self._sent_message(params, text=str(params.get("text", "")))
+
+    async def api_deleteMessage(self, params: dict) -> bool:
+        return True
+
+    async def api_editMessageReplyMarkup(self, params: dict) -> dict:
+        return self._sent_message(params, text="…")

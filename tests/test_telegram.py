@@ -7,62 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core
 from bot.channels.telegram import keyboards as keys
-from bot.channels.telegram.main import build_application
-from bot.settings import Settings
+from tests import harness
 from tests.conftest import KNOWLEDGE
-from tests.fakebot import BOT_USER, TOKEN, FakeBotAPI
-
-
-class Harness:
-    def __init__(self, api: FakeBotAPI, core: Core) -> None:
-        self.api = api
-        self.core = core
-
-    async def reply_to(self, text: str, method: str = "sendMessage", **kwargs) -> dict:
-        before = len(self.api.sent(method))
-        self.api.send_text(text, **kwargs)
-        calls = await self.api.wait_for(method, count=before + 1)
-        return calls[before]
-
-    async def press(self, data: str, method: str = "sendMessage", **kwargs) -> dict:
-        before = len(self.api.sent(method))
-        self.api.press(data, **kwargs)
-        calls = await self.api.wait_for(method, count=before + 1)
-        return calls[before]
+from tests.fakebot import BOT_USER
+from tests.harness import buttons
 
 
 async def _running(knowledge: Path, data: Path):
-    api = FakeBotAPI()
-    await api.start()
-    core = Core.open(knowledge, data)
-    settings = Settings(token=TOKEN, api_base_url=api.base_url, data_dir=data)
-    app = build_application(core, settings)
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    await app.start()
-    return api, core, app
+    h = await harness.start(knowledge, data)
+    return h.api, h.core, h.app
 
 
 async def _stop(api, app) -> None:
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await api.stop()
+    await harness.stop(harness.Harness(api, None, app))
 
 
 @pytest.fixture
 async def bot(tmp_path):
-    api, core, app = await _running(KNOWLEDGE, tmp_path / "data")
-    yield Harness(api, core)
-    await _stop(api, app)
-
-
-def buttons(call: dict) -> list[tuple[str, str]]:
-    markup = call.get("reply_markup") or {}
-    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+    h = await harness.start(KNOWLEDGE, tmp_path / "data")
+    yield h
+    await harness.stop(h)
 
 
 async def test_commands_are_registered_in_both_languages(bot):

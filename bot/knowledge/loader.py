@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.knowledge.schema import Commune, Entry, Lexicon
+from bot.knowledge.schema import Commune, Entry, Lexicon, Topic
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 
@@ -19,6 +19,7 @@ LEXICON_FILE = "lexicon.yaml"
 COMMUNE_FILE = "commune.yaml"
 LEARNED_FILE = "learned.yaml"
 CALIBRATION_FILE = "calibration.yaml"
+TOPICS_FILE = "topics.yaml"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class KnowledgeBase:
     learned: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id → lang → questions
     problems: list[Problem] = field(default_factory=list)
     calibration: dict[str, float] | None = None  # written by `kb calibrate`
+    topics: list[Topic] = field(default_factory=list)  # announcement topics
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -58,7 +60,7 @@ class KnowledgeError(Exception):
 def source_files(root: Path) -> list[Path]:
     """Every file the knowledge base is read from, in a stable order."""
     files = sorted((root / ENTRIES_DIR).glob("*.yaml"))
-    files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE)]
+    files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE, TOPICS_FILE)]
     return [f for f in files if f.is_file()]
 
 
@@ -149,7 +151,36 @@ def load(root: Path) -> KnowledgeBase:
     kb.commune = _load_model(root / COMMUNE_FILE, root, Commune, kb.problems) or Commune()
     kb.learned = _load_learned(root / LEARNED_FILE, root, ids, kb.problems)
     kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
+    kb.topics = _load_topics(root / TOPICS_FILE, root, kb.problems)
     return kb
+
+
+def _load_topics(path: Path, root: Path, problems: list[Problem]) -> list[Topic]:
+    if not path.is_file():
+        return []
+    data, node, problem = _read_yaml(path, root)
+    rel = path.relative_to(root.parent).as_posix()
+    if problem:
+        problems.append(problem)
+        return []
+    if not isinstance(data, list):
+        problems.append(Problem(rel, 1, None, "expected a YAML list of topics"))
+        return []
+    topics: list[Topic] = []
+    for line, item in _entry_items(data, node):
+        try:
+            topic = Topic.model_validate(item)
+        except ValidationError as exc:
+            ident = str(item.get("id")) if isinstance(item, dict) else None
+            problems.append(Problem(rel, line, ident, _format_validation(exc)))
+            continue
+        if any(t.id == topic.id for t in topics):
+            problems.append(Problem(rel, line, topic.id, "duplicate topic id"))
+            continue
+        topics.append(topic)
+    if topics and not any(t.emergency and t.default for t in topics):
+        problems.append(Problem(rel, None, None, "one topic must be the emergency topic, on by default"))
+    return topics
 
 
 _CALIBRATION_KEYS = {"bias", "w_score", "w_margin", "threshold", "suggest_floor"}

@@ -142,3 +142,12 @@ class Commune(_Strict):
     villages: list[str] = Field(default_factory=list)
     homestays: list[Homestay] = Field(default_factory=list)
     locations: dict[str, Location] = Field(default_factory=dict)
+
+
+class Topic(_Strict):
+    """An announcement topic (knowledge/topics.yaml)."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=20)
+    title: Text
+    default: bool = False
+    emergency: bool = False

@@ -21,15 +21,69 @@ def _m001_users(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_officers(db: sqlite_utils.Database) -> None:
+    db["officers"].create({"user_id": int, "added_by": int, "added_at": str}, pk="user_id")
+    db["audit"].create({"id": int, "at": str, "actor": int, "action": str, "details": str}, pk="id")
+
+
+def _m003_subscriptions(db: sqlite_utils.Database) -> None:
+    # one row per user who changed a preference or could not be reached; absent = defaults
+    db["subscribers"].create(
+        {"user_id": int, "chat_id": int, "stopped": int, "inactive": int, "village": str, "updated_at": str},
+        pk="user_id",
+        defaults={"stopped": 0, "inactive": 0},
+    )
+    db["subscriptions"].create({"user_id": int, "topic": str, "enabled": int}, pk=("user_id", "topic"))
+
+
+def _m004_announcements(db: sqlite_utils.Database) -> None:
+    db["announcements"].create(
+        {
+            "id": int,
+            "created_by": int,
+            "created_at": str,
+            "stage": str,  # draft stages: audience, text, text_en, preview, when; then scheduled, sending, done…
+            "topics": str,  # JSON list of topic ids
+            "villages": str,  # JSON list of village names; empty = everyone
+            "text_vi": str,
+            "text_en": str,
+            "photo": str,  # Telegram file id
+            "emergency": int,
+            "scheduled_at": str,
+            "started_at": str,
+            "finished_at": str,
+            "progress_chat_id": int,
+            "progress_message_id": int,
+            "recalled_at": str,
+        },
+        pk="id",
+        defaults={"emergency": 0},
+    )
+    db["outbox"].create(
+        {
+            "id": int,
+            "announcement_id": int,
+            "user_id": int,
+            "chat_id": int,
+            "lang": str,
+            "status": str,  # pending, sending, sent, blocked, failed, recalled
+            "attempts": int,
+            "last_error": str,
+            "message_id": int,
+            "extra_message_id": int,  # the text sent after a photo whose caption could not hold it
+            "next_attempt_at": float,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("announcement_id", "announcements", "id")],
+        defaults={"attempts": 0, "next_attempt_at": 0.0},
+    )
+    db["outbox"].create_index(["announcement_id", "user_id"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
-MIGRATIONS: list[Migration] = [_m001_users]
-
-
-def register(migration: Migration) -> Migration:
-    """Add a migration at the end of the list (modules call this at import time)."""
-    if migration not in MIGRATIONS:
-        MIGRATIONS.append(migration)
-    return migration
+MIGRATIONS: list[Migration] = [_m001_users, _m002_officers, _m003_subscriptions, _m004_announcements]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -20,31 +20,16 @@ from telegram.ext import ContextTypes
 
 from bot.app import Core
 from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram import officer, subscribe
+from bot.channels.telegram.context import core_of, user_language, users_of
 from bot.channels.telegram.render import answer_html, split_message
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
 from bot.i18n import gettext, normalize_language
 from bot.knowledge.store import prefix_search
-from bot.services.users import Users
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def core_of(context: ContextTypes.DEFAULT_TYPE) -> Core:
-    return context.application.bot_data["core"]
-
-
-def users_of(context: ContextTypes.DEFAULT_TYPE) -> Users:
-    return context.application.bot_data["users"]
-
-
-def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """Stored language, else Telegram's language_code when vi/en, else Vietnamese; records the visit."""
-    user = update.effective_user
-    if user is None:
-        return "vi"
-    return users_of(context).seen(user.id, normalize_language(user.language_code) or "vi")
 
 
 async def send_entry(message: Message, core: Core, entry_id: str, lang: str) -> None:
@@ -202,6 +187,16 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if message is not None:
             await message.reply_text(gettext(lang, "What would you like to know?"), reply_markup=kb.main_menu(lang))
         return
+    if data.kind == "officer":
+        await officer.officer_callback(update, context, data)
+        return
+    if data.kind in ("subscribe", "topic", "villagemenu", "village", "stop") and update.effective_user:
+        toast = await subscribe.on_callback(message, update.effective_user.id, data, lang, context)
+        if toast is None:
+            await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+        else:
+            await query.answer(toast or None)
+        return
     await query.answer()
     if data.kind == "menu":
         await _edit_or_send(message, gettext(lang, "What would you like to know?"), kb.main_menu(lang))
@@ -215,8 +210,6 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif data.kind == "lang" and update.effective_user:
         users_of(context).set_language(update.effective_user.id, data.arg)
         await _edit_or_send(message, gettext(data.arg, "Language: English"), kb.main_menu(data.arg))
-    elif data.kind == "subscribe":
-        await send_entry(message, core, "meta.announcements", lang)
 
 
 async def _edit_or_send(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:

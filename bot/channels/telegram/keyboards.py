@@ -33,6 +33,12 @@ _PATTERNS = {
     "lang": re.compile(r"^l:(vi|en)$"),
     "langmenu": re.compile(r"^L$"),
     "subscribe": re.compile(r"^n$"),
+    "topic": re.compile(r"^t:([a-z0-9-]{1,20})$"),
+    "villagemenu": re.compile(r"^vm$"),
+    "village": re.compile(r"^v:(\d{1,3}|-)$"),
+    "stop": re.compile(r"^h$"),
+    # officers only (checked by the officer handlers): a:<action>[:<arg>]
+    "officer": re.compile(r"^a:([a-z]{1,10})(?::([a-z0-9-]{1,20}))?$"),
 }
 
 
@@ -41,6 +47,7 @@ class Callback:
     kind: str
     arg: str = ""
     page: int = 0
+    extra: str = ""
 
 
 def parse(data: str | None) -> Callback | None:
@@ -52,6 +59,8 @@ def parse(data: str | None) -> Callback | None:
             groups = m.groups()
             if kind == "section":
                 return Callback(kind, groups[0], int(groups[1]))
+            if kind == "officer":
+                return Callback(kind, groups[0], 0, groups[1] or "")
             return Callback(kind, groups[0] if groups else "")
     return None
 

@@ -9,9 +9,10 @@ import sys
 from hashlib import sha256
 from pathlib import Path
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -20,11 +21,18 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.app import Core
 from bot.channels.telegram import handlers as h
+from bot.channels.telegram import officer, subscribe
+from bot.channels.telegram.broadcast import Broadcaster
 from bot.i18n import N_, gettext
 from bot.logs import setup_logging
+from bot.services.announcements import Announcements
+from bot.services.ratelimit import RateLimiter
+from bot.services.roles import Roles
+from bot.services.subscriptions import Subscriptions
 from bot.services.users import Users
 from bot.settings import Settings, SettingsError
 from bot.settings import load as load_settings
@@ -39,16 +47,35 @@ COMMANDS = [
     ("dulich", N_("Tourism")),
     ("ocop", N_("OCOP products")),
     ("muctieu", N_("Targets 2026–2030")),
+    ("thongbao", N_("Choose the announcements you receive")),
+    ("huy", N_("Stop all announcements")),
     ("lang", N_("Language: Tiếng Việt / English")),
     ("help", N_("What the assistant can do")),
 ]
 
 
 async def post_init(app: Application) -> None:
-    """Register the command menu in Vietnamese (default) and English."""
+    """Register the command menu in Vietnamese (default) and English; start the broadcaster."""
     for lang, code in (("vi", None), ("vi", "vi"), ("en", "en")):
         commands = [BotCommand(name, gettext(lang, desc)) for name, desc in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=code)
+    broadcaster = app.bot_data["broadcaster"]
+    await broadcaster.bot.initialize()
+    broadcaster.start()
+
+
+async def post_stop(app: Application) -> None:
+    """Let the broadcasts in flight finish recording their outcome."""
+    broadcaster = app.bot_data["broadcaster"]
+    await broadcaster.stop()
+    await broadcaster.bot.shutdown()
+
+
+def broadcast_bot(settings: Settings) -> Bot:
+    """A Bot of its own for broadcasts: its own connections and its own pacing, so that a large
+    broadcast never queues the answers to people's questions behind it."""
+    request = HTTPXRequest(connection_pool_size=settings.broadcast_concurrency + 4)
+    return Bot(settings.token, base_url=settings.api_base_url, request=request)
 
 
 def build_application(core: Core, settings: Settings) -> Application:
@@ -58,12 +85,48 @@ def build_application(core: Core, settings: Settings) -> Application:
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
         .concurrent_updates(True)
+        # replies: 20 a minute in groups, and a RetryAfter is waited out and retried, not lost;
+        # no overall cap here — broadcasts are paced separately, below Telegram's limit
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=20, group_time_period=60, max_retries=3))
         .post_init(post_init)
+        .post_stop(post_stop)
         .build()
     )
-    app.bot_data["core"] = core
-    app.bot_data["users"] = Users(core.db)
-    app.bot_data["settings"] = settings
+    users = Users(core.db)
+    subscriptions = Subscriptions(core.db, core.kb.topics, core.kb.commune.villages)
+    announcements = Announcements(core.db)
+    app.bot_data.update(
+        core=core,
+        users=users,
+        settings=settings,
+        roles=Roles(core.db, settings.admin_ids),
+        subscriptions=subscriptions,
+        announcements=announcements,
+        broadcaster=Broadcaster(
+            broadcast_bot(settings),
+            announcements,
+            subscriptions,
+            core.kb.topics,
+            RateLimiter(settings.broadcast_rate),
+            concurrency=settings.broadcast_concurrency,
+            channel_id=settings.channel_id,
+            officer_lang=lambda user_id: users.language(user_id) or "vi",
+        ),
+    )
+
+    # officers' drafts take their text and photos before the question answering does
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, officer.compose_input
+        ),
+        group=-1,
+    )
+    app.add_handler(CommandHandler("officer", officer.officer_command))
+    app.add_handler(CommandHandler("announce", officer.announce))
+    app.add_handler(CommandHandler("pending", officer.pending))
+    app.add_handler(CommandHandler("sent", officer.sent))
+    app.add_handler(CommandHandler("thongbao", subscribe.thongbao))
+    app.add_handler(CommandHandler("huy", subscribe.huy))
 
     app.add_handler(CommandHandler("start", h.start))
     app.add_handler(CommandHandler("help", h.help_command))
@@ -118,26 +181,29 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> in
 
     async with app:
         await post_init(app)
-        me = app.bot.username
-        if settings.webhook_url:
-            await app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path="telegram",
-                webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                secret_token=webhook_secret(settings),
-                allowed_updates=Update.ALL_TYPES,
-            )
-            log.info("bot @%s started with a webhook", me)
-        else:
-            await app.updater.start_polling(error_callback=polling_error, allowed_updates=Update.ALL_TYPES)
-            log.info("bot @%s started, long polling", me)
-        await app.start()
-        await stop.wait()
-        log.info("stopping")
-        if app.updater.running:
-            await app.updater.stop()
-        await app.stop()
+        try:
+            if settings.webhook_url:
+                await app.updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path="telegram",
+                    webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+                    secret_token=webhook_secret(settings),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("bot @%s started with a webhook", app.bot.username)
+            else:
+                await app.updater.start_polling(error_callback=polling_error, allowed_updates=Update.ALL_TYPES)
+                log.info("bot @%s started, long polling", app.bot.username)
+            await app.start()
+            await stop.wait()
+            log.info("stopping: no new updates; letting messages in flight finish")
+            if app.updater.running:
+                await app.updater.stop()
+        finally:
+            await post_stop(app)
+            if app.running:
+                await app.stop()
     if failure:
         print(f"error: {failure[0]}", file=sys.stderr)
         return 3

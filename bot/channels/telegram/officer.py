@@ -1,0 +1,359 @@
+"""Officer tools in Telegram: managing officers (admins), composing, scheduling and recalling
+announcements. Every command and button here checks the role first; forged callback data
+from anyone else gets a polite refusal and changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOriginUser, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram.broadcast import Broadcaster, send_announcement
+from bot.channels.telegram.context import user_language
+from bot.i18n import format_number, gettext
+from bot.services.announcements import Announcement, Announcements
+from bot.services.roles import Roles
+from bot.services.subscriptions import Subscriptions
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving in Vietnam
+MAX_TEXT = 3500
+
+
+def roles_of(context: ContextTypes.DEFAULT_TYPE) -> Roles:
+    return context.application.bot_data["roles"]
+
+
+def store_of(context: ContextTypes.DEFAULT_TYPE) -> Announcements:
+    return context.application.bot_data["announcements"]
+
+
+def broadcaster_of(context: ContextTypes.DEFAULT_TYPE) -> Broadcaster:
+    return context.application.bot_data["broadcaster"]
+
+
+def subs_of(context: ContextTypes.DEFAULT_TYPE) -> Subscriptions:
+    return context.application.bot_data["subscriptions"]
+
+
+def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return user_language(update, context)
+
+
+async def _refuse(update: Update, lang: str) -> None:
+    if update.callback_query:
+        await update.callback_query.answer(gettext(lang, "This is for commune officers only."), show_alert=True)
+    elif update.effective_message:
+        await update.effective_message.reply_text(gettext(lang, "This is for commune officers only."))
+
+
+# --- officers (admins only) ---------------------------------------------------------------------
+def _target_user(message: Message, args: list[str]) -> int | None:
+    if len(args) >= 2 and re.fullmatch(r"\d{1,15}", args[1]):
+        return int(args[1])
+    replied = message.reply_to_message
+    if replied is not None and isinstance(replied.forward_origin, MessageOriginUser):
+        return replied.forward_origin.sender_user.id
+    return None
+
+
+async def officer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/officer add <id> | /officer remove <id> (or reply to a forwarded message) | /officer list"""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    lang = _lang(update, context)
+    roles = roles_of(context)
+    if not roles.is_admin(user.id):
+        await _refuse(update, lang)
+        return
+    args = context.args or []
+    action = args[0] if args else "list"
+    if action in ("add", "remove"):
+        target = _target_user(message, args)
+        if target is None:
+            await message.reply_text(
+                gettext(
+                    lang,
+                    "Give the person's Telegram user id (/officer add 123456789), or reply with this "
+                    "command to a message they sent you that you forwarded here.",
+                )
+            )
+            return
+        if action == "add":
+            roles.add_officer(user.id, target)
+            await message.reply_text(gettext(lang, "{id} is now an officer.").format(id=target))
+        else:
+            roles.remove_officer(user.id, target)
+            await message.reply_text(gettext(lang, "{id} is no longer an officer.").format(id=target))
+        return
+    officers = roles.officers()
+    listing = "\n".join(str(o) for o in officers) or gettext(lang, "(none yet)")
+    await message.reply_text(gettext(lang, "Officers:") + "\n" + listing)
+
+
+# --- composing -------------------------------------------------------------------------------
+def _audience_markup(a: Announcement, subs: Subscriptions, lang: str) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(("✅ " if t in a.topics else "⬜ ") + topic.title.get(lang), callback_data=f"a:t:{t}")]
+        for t, topic in subs.topics.items()
+    ]
+    for i, v in enumerate(subs.villages):
+        rows.append([InlineKeyboardButton(("✅ " if v in a.villages else "⬜ ") + v, callback_data=f"a:v:{i}")])
+    rows.append(
+        [
+            InlineKeyboardButton(gettext(lang, "Next ▶"), callback_data="a:next"),
+            InlineKeyboardButton(gettext(lang, "Cancel"), callback_data="a:cancel"),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def _audience_text(subs: Subscriptions, lang: str) -> str:
+    text = gettext(lang, "New announcement. Choose the topics it belongs to")
+    if subs.villages:
+        text += gettext(lang, " and, to reach only some villages, those villages (none chosen = everyone)")
+    return text + "."
+
+
+async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    lang = _lang(update, context)
+    if not roles_of(context).is_officer(user.id):
+        await _refuse(update, lang)
+        return
+    a = store_of(context).new_draft(user.id)
+    roles_of(context).audit(user.id, "announcement.draft", {"id": a.id})
+    subs = subs_of(context)
+    await message.reply_text(_audience_text(subs, lang), reply_markup=_audience_markup(a, subs, lang))
+
+
+async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text or a photo from an officer with a draft waiting for it. Runs before the Q&A handler."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.chat.type != "private":
+        return
+    roles = roles_of(context)
+    if not roles.is_officer(user.id):
+        return
+    store = store_of(context)
+    a = store.draft_of(user.id)
+    if a is None or a.stage not in ("text", "text_en", "when"):
+        return
+    lang = _lang(update, context)
+    text = message.text or message.caption or ""
+    if a.stage == "when":
+        when = parse_when(text)
+        now = dt.datetime.now(dt.UTC)
+        if when is None or when <= now:
+            await message.reply_text(gettext(lang, "Please give a future time as dd/mm/yyyy hh:mm (Vietnam time)."))
+        else:
+            store.schedule(a.id, when)
+            roles.audit(user.id, "announcement.schedule", {"id": a.id, "at": when.isoformat()})
+            local = when.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+            await message.reply_text(
+                gettext(lang, "Scheduled for {when} (Vietnam time). /pending lists it.").format(when=local)
+            )
+        raise ApplicationHandlerStop
+    if len(text) > MAX_TEXT:
+        await message.reply_text(gettext(lang, "The text is too long: at most {n} characters.").format(n=MAX_TEXT))
+        raise ApplicationHandlerStop
+    if a.stage == "text":
+        photo = message.photo[-1].file_id if message.photo else ""
+        if not text.strip() and not photo:
+            await message.reply_text(
+                gettext(lang, "Please send the text of the announcement (and optionally one photo).")
+            )
+            raise ApplicationHandlerStop
+        store.update(a.id, text_vi=text.strip(), photo=photo, stage="text_en")
+        await message.reply_text(
+            gettext(lang, "Now send the English version, or tap Skip."),
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(gettext(lang, "Skip"), callback_data="a:skip"),
+                        InlineKeyboardButton(gettext(lang, "Cancel"), callback_data="a:cancel"),
+                    ]
+                ]
+            ),
+        )
+    else:  # text_en
+        store.update(a.id, text_en=text.strip(), stage="preview")
+        await _preview(message, context, store.get(a.id), lang)
+    raise ApplicationHandlerStop
+
+
+def parse_when(text: str) -> dt.datetime | None:
+    """'25/12/2026 07:30', '07:30 25/12/2026' or '25/12 07:30' in Vietnam time → aware UTC datetime."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s+(\d{1,2})[:h](\d{2})", text) or None
+    if m is None:
+        m2 = re.fullmatch(r"(\d{1,2})[:h](\d{2})\s+(\d{1,2})/(\d{1,2})(?:/(\d{4}))?", text)
+        if m2 is None:
+            return None
+        hour, minute, day, month, year = m2.groups()
+    else:
+        day, month, year, hour, minute = m.groups()
+    now = dt.datetime.now(VIETNAM)
+    try:
+        local = dt.datetime(int(year or now.year), int(month), int(day), int(hour), int(minute), tzinfo=VIETNAM)
+    except ValueError:
+        return None
+    return local.astimezone(dt.UTC)
+
+
+async def _preview(message: Message, context: ContextTypes.DEFAULT_TYPE, a: Announcement, lang: str) -> None:
+    subs = subs_of(context)
+    recipients = subs.recipients(a.topics, a.villages or None)
+    english = sum(r.lang == "en" for r in recipients)
+    await message.reply_text(gettext(lang, "Preview, exactly as recipients will see it:"))
+    await send_announcement(context.bot, message.chat_id, a, "vi", subs.topics)
+    if a.text_en:
+        await send_announcement(context.bot, message.chat_id, a, "en", subs.topics)
+    summary = gettext(lang, "It will go to {n} people ({en} of them in English).").format(
+        n=format_number(len(recipients), lang, 0), en=format_number(english if a.text_en else 0, lang, 0)
+    )
+    await message.reply_text(
+        summary,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(gettext(lang, "Send now"), callback_data="a:send"),
+                    InlineKeyboardButton(gettext(lang, "Schedule"), callback_data="a:sched"),
+                    InlineKeyboardButton(gettext(lang, "Cancel"), callback_data="a:cancel"),
+                ]
+            ]
+        ),
+    )
+
+
+async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    lang = _lang(update, context)
+    roles = roles_of(context)
+    if not roles.is_officer(user.id):
+        await _refuse(update, lang)
+        return
+    store, subs = store_of(context), subs_of(context)
+    message = query.message if isinstance(query.message, Message) else None
+    action, arg = data.arg, data.extra
+    if action == "unsched" and arg.isdigit():
+        ok = store.cancel(int(arg))
+        roles.audit(user.id, "announcement.cancel", {"id": int(arg), "ok": ok})
+        await query.answer(gettext(lang, "Cancelled.") if ok else gettext(lang, "Too late to cancel."))
+        return
+    if action == "recall" and arg.isdigit():
+        await query.answer(gettext(lang, "Recalling…"))
+        deleted = await broadcaster_of(context).recall(int(arg))
+        roles.audit(user.id, "announcement.recall", {"id": int(arg), "deleted": deleted})
+        if message:
+            await message.reply_text(
+                gettext(lang, "Recalled: {n} message(s) deleted.").format(n=format_number(deleted, lang, 0))
+            )
+        return
+    a = store.draft_of(user.id)
+    if a is None or message is None:
+        await query.answer(gettext(lang, "This draft is closed. Start again with /announce."))
+        return
+    if action == "cancel":
+        store.cancel(a.id)
+        roles.audit(user.id, "announcement.discard", {"id": a.id})
+        await query.answer(gettext(lang, "Cancelled."))
+        await message.edit_text(gettext(lang, "Announcement cancelled."))
+    elif action == "t" and a.stage == "audience" and arg in subs.topics:
+        topics = [t for t in a.topics if t != arg] if arg in a.topics else [*a.topics, arg]
+        a = store.update(a.id, topics=topics, emergency=int(any(subs.topics[t].emergency for t in topics)))
+        await query.answer()
+        await message.edit_reply_markup(_audience_markup(a, subs, lang))
+    elif action == "v" and a.stage == "audience" and arg.isdigit() and int(arg) < len(subs.villages):
+        village = subs.villages[int(arg)]
+        villages = [v for v in a.villages if v != village] if village in a.villages else [*a.villages, village]
+        a = store.update(a.id, villages=villages)
+        await query.answer()
+        await message.edit_reply_markup(_audience_markup(a, subs, lang))
+    elif action == "next" and a.stage == "audience":
+        if not a.topics:
+            await query.answer(gettext(lang, "Choose at least one topic."), show_alert=True)
+            return
+        store.update(a.id, stage="text")
+        await query.answer()
+        await message.edit_text(gettext(lang, "Send the text of the announcement (and optionally one photo with it)."))
+    elif action == "skip" and a.stage == "text_en":
+        store.update(a.id, stage="preview")
+        await query.answer()
+        await _preview(message, context, store.get(a.id), lang)
+    elif action == "sched" and a.stage == "preview":
+        store.update(a.id, stage="when")
+        await query.answer()
+        await message.reply_text(gettext(lang, "When should it go out? Send dd/mm/yyyy hh:mm (Vietnam time)."))
+    elif action == "send" and a.stage == "preview":
+        await query.answer(gettext(lang, "Sending…"))
+        total = await broadcaster_of(context).launch(a.id, message.chat_id)
+        roles.audit(user.id, "announcement.send", {"id": a.id, "recipients": total})
+    else:
+        await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+
+
+async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    lang = _lang(update, context)
+    if not roles_of(context).is_officer(user.id):
+        await _refuse(update, lang)
+        return
+    items = store_of(context).pending()
+    if not items:
+        await message.reply_text(gettext(lang, "No scheduled announcements."))
+        return
+    for a in items:
+        when = dt.datetime.fromisoformat(a.scheduled_at).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+        await message.reply_text(
+            f"<b>#{a.id}</b> · {escape(when)}\n{escape(a.text_vi[:300])}",
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(gettext(lang, "Cancel"), callback_data=f"a:unsched:{a.id}")]]
+            ),
+        )
+
+
+async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    lang = _lang(update, context)
+    if not roles_of(context).is_officer(user.id):
+        await _refuse(update, lang)
+        return
+    store = store_of(context)
+    items = store.recent()
+    if not items:
+        await message.reply_text(gettext(lang, "Nothing sent yet."))
+        return
+    for a in items:
+        p = store.progress(a.id)
+        line = gettext(lang, "{sent} sent, {blocked} blocked, {failed} failed of {total}").format(
+            sent=p["sent"], blocked=p["blocked"], failed=p["failed"], total=p["total"]
+        )
+        buttons = None
+        if (
+            a.stage != "recalled"
+            and a.started_at
+            and (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(a.started_at) < dt.timedelta(hours=47))
+        ):
+            buttons = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(gettext(lang, "Recall"), callback_data=f"a:recall:{a.id}")]]
+            )
+        await message.reply_text(
+            f"<b>#{a.id}</b> · {escape(a.stage)} · {escape(line)}\n{escape(a.text_vi[:300])}",
+            parse_mode=ParseMode.HTML,
+            reply_markup=buttons,
+        )

@@ -1,0 +1,112 @@
+"""/thongbao: what a person receives (topics, village), and /huy to stop everything."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram.context import user_language
+from bot.i18n import gettext
+from bot.services.subscriptions import Subscriptions
+
+
+def subscriptions_of(context: ContextTypes.DEFAULT_TYPE) -> Subscriptions:
+    return context.application.bot_data["subscriptions"]
+
+
+def panel(subs: Subscriptions, user_id: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    state = subs.enabled(user_id)
+    rows = [
+        [InlineKeyboardButton(("✅ " if state[t] else "⬜ ") + topic.title.get(lang), callback_data=f"t:{t}")]
+        for t, topic in subs.topics.items()
+    ]
+    if subs.villages:
+        village = subs.village(user_id) or gettext(lang, "all villages")
+        rows.append([InlineKeyboardButton(gettext(lang, "🏘 Village: {name}").format(name=village), callback_data="vm")])
+    rows.append([InlineKeyboardButton(gettext(lang, "🔕 Stop everything"), callback_data="h"), kb.menu_button(lang)])
+    text = gettext(
+        lang,
+        "Choose the announcements you want from the commune. Emergency and disaster warnings "
+        "are on unless you turn them off.",
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def village_menu(subs: Subscriptions, lang: str) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(v, callback_data=f"v:{i}")] for i, v in enumerate(subs.villages)]
+    rows.append([InlineKeyboardButton(gettext(lang, "All villages"), callback_data="v:-")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _show(message: Message, text: str, markup: InlineKeyboardMarkup, edit: bool) -> None:
+    if edit:
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except BadRequest:
+            pass
+    await message.reply_text(text, reply_markup=markup, do_quote=False)
+
+
+async def show_panel(message: Message, subs: Subscriptions, user_id: int, lang: str, edit: bool = False) -> None:
+    text, markup = panel(subs, user_id, lang)
+    await _show(message, text, markup, edit)
+
+
+async def thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is None or update.effective_user is None:
+        return
+    lang = user_language(update, context)
+    await show_panel(update.effective_message, subscriptions_of(context), update.effective_user.id, lang)
+
+
+async def huy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is None or update.effective_user is None:
+        return
+    lang = user_language(update, context)
+    subscriptions_of(context).stop_all(update.effective_user.id)
+    await update.effective_message.reply_text(
+        gettext(
+            lang,
+            "Done: you will receive no announcements, not even emergency warnings. Use /thongbao to turn them back on.",
+        )
+    )
+
+
+async def on_callback(
+    message: Message, user_id: int, data: kb.Callback, lang: str, context: ContextTypes.DEFAULT_TYPE
+) -> str | None:
+    """Handle a subscription button; returns the toast text, or None when the data is not valid."""
+    subs = subscriptions_of(context)
+    if data.kind == "subscribe":
+        await show_panel(message, subs, user_id, lang, edit=True)
+        return ""
+    if data.kind == "topic":
+        if data.arg not in subs.topics:
+            return None
+        on = subs.toggle(user_id, data.arg)
+        await show_panel(message, subs, user_id, lang, edit=True)
+        title = subs.topics[data.arg].title.get(lang)
+        return (gettext(lang, "On: {topic}") if on else gettext(lang, "Off: {topic}")).format(topic=title)
+    if data.kind == "villagemenu":
+        if not subs.villages:
+            return None
+        await _show(message, gettext(lang, "Choose your village:"), village_menu(subs, lang), edit=True)
+        return ""
+    if data.kind == "village":
+        if data.arg == "-":
+            subs.set_village(user_id, None)
+        else:
+            index = int(data.arg)
+            if index >= len(subs.villages):
+                return None
+            subs.set_village(user_id, subs.villages[index])
+        await show_panel(message, subs, user_id, lang, edit=True)
+        return ""
+    if data.kind == "stop":
+        subs.stop_all(user_id)
+        await show_panel(message, subs, user_id, lang, edit=True)
+        return gettext(lang, "All announcements are off.")
+    return None

@@ -1,0 +1,58 @@
+"""Who may do what: admins from configuration, officers added by admins; every action audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import sqlite_utils
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Roles:
+    def __init__(self, db: sqlite_utils.Database, admin_ids: tuple[int, ...] | list[int] = ()) -> None:
+        self.db = db
+        self.admin_ids = frozenset(admin_ids)
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admin_ids
+
+    def is_officer(self, user_id: int | None) -> bool:
+        if user_id is None:
+            return False
+        if self.is_admin(user_id):
+            return True
+        return bool(list(self.db.query("select 1 from officers where user_id = ?", [user_id])))
+
+    def add_officer(self, actor: int, user_id: int) -> bool:
+        """True when newly added."""
+        if self.is_officer(user_id) and not self.is_admin(user_id):
+            return False
+        self.db["officers"].insert({"user_id": user_id, "added_by": actor, "added_at": now_iso()}, replace=True)
+        self.audit(actor, "officer.add", {"user_id": user_id})
+        return True
+
+    def remove_officer(self, actor: int, user_id: int) -> bool:
+        existed = bool(list(self.db.query("select 1 from officers where user_id = ?", [user_id])))
+        self.db.execute("delete from officers where user_id = ?", [user_id])
+        self.audit(actor, "officer.remove", {"user_id": user_id, "existed": existed})
+        return existed
+
+    def officers(self) -> list[int]:
+        return [r["user_id"] for r in self.db.query("select user_id from officers order by added_at")]
+
+    def audit(self, actor: int, action: str, details: dict | None = None) -> None:
+        self.db["audit"].insert(
+            {
+                "at": now_iso(),
+                "actor": actor,
+                "action": action,
+                "details": json.dumps(details or {}, ensure_ascii=False),
+            }
+        )
+
+    def audit_log(self, limit: int = 50) -> list[dict]:
+        return list(self.db.query("select * from audit order by id desc limit ?", [limit]))
