@@ -326,3 +326,53 @@ class FakeBotAPI:
 
     async def api_editMessageReplyMarkup(self, params: dict) -> dict:
         return self._sent_message(params, text="…")
+
+
+# --- running it as a process of its own (benchmarks) ------------------------------------------------
+class ControlledFake(FakeBotAPI):
+    """The fake server plus /_control endpoints, so another process can script and read it."""
+
+    async def start(self, port: int = 0) -> None:  # type: ignore[override]
+        app = web.Application()
+        app.router.add_route("POST", "/_control/push", self._push)
+        app.router.add_route("GET", "/_control/calls", self._calls)
+        app.router.add_route("POST", "/_control/config", self._config)
+        app.router.add_route("POST", "/bot{token}/{method}", self._handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _push(self, request: web.Request) -> web.Response:
+        update = await request.json()
+        if "text" in update:  # shorthand: {"text": ..., "user_id": ...}
+            update = {"message": self.message(update["text"], user=self.user(update["user_id"]))}
+        return web.json_response({"update_id": self.push(update)})
+
+    async def _calls(self, request: web.Request) -> web.Response:
+        since = int(request.query.get("since", 0))
+        rows = [
+            {"method": c.method, "chat_id": c.params.get("chat_id"), "status": c.status, "at": c.at}
+            for c in self.calls[since:]
+        ]
+        return web.json_response({"calls": rows, "next": since + len(rows)})
+
+    async def _config(self, request: web.Request) -> web.Response:
+        for key, value in (await request.json()).items():
+            if key in ("global_limit", "chat_limit"):
+                setattr(self, key, value)
+        return web.json_response({"ok": True})
+
+
+async def _serve_forever(port: int) -> None:
+    fake = ControlledFake()
+    await fake.start(port)
+    print(fake.port, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve_forever(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

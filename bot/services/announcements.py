@@ -230,12 +230,22 @@ class Announcements:
         counts["done"] = sum(counts[s] for s in FINAL)
         return counts
 
+    def unfinished(self, announcement_id: int) -> bool:
+        return bool(
+            list(
+                self.db.query(
+                    "select 1 from outbox where announcement_id = ? and status in ('pending', 'sending') limit 1",
+                    [announcement_id],
+                )
+            )
+        )
+
     def finish_if_done(self, announcement_id: int) -> bool:
-        p = self.progress(announcement_id)
-        if p["total"] and p["done"] == p["total"] and self.get(announcement_id).stage == "sending":
-            self.update(announcement_id, stage="done", finished_at=now_iso())
-            return True
-        return False
+        """Mark the announcement done when no row is left to send; True when this call did it."""
+        if self.unfinished(announcement_id) or self.get(announcement_id).stage != "sending":
+            return False
+        self.update(announcement_id, stage="done", finished_at=now_iso())
+        return True
 
     def sending(self) -> list[Announcement]:
         return [Announcement.from_row(r) for r in self.db.query("select * from announcements where stage = 'sending'")]

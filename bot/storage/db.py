@@ -80,6 +80,7 @@ def _m004_announcements(db: sqlite_utils.Database) -> None:
     )
     db["outbox"].create_index(["announcement_id", "user_id"], unique=True)
     db["outbox"].create_index(["status", "next_attempt_at"])
+    db["outbox"].create_index(["announcement_id", "status"])
 
 
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.

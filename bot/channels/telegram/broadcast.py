@@ -87,6 +87,7 @@ class Broadcaster:
         self.stopping = asyncio.Event()
         self.tasks: set[asyncio.Task] = set()
         self._last_progress: dict[int, float] = {}
+        self._cache: dict[int, tuple[float, Announcement]] = {}
         self._runner: asyncio.Task | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -157,8 +158,17 @@ class Broadcaster:
             log.info("scheduled announcement %d is due", a.id)
             await self.launch(a.id, a.created_by)
 
+    def _announcement(self, announcement_id: int) -> Announcement:
+        """The announcement, read at most once a second while it is being sent."""
+        cached = self._cache.get(announcement_id)
+        now = time.monotonic()
+        if cached is None or now - cached[0] > 1.0:
+            cached = (now, self.store.get(announcement_id))
+            self._cache[announcement_id] = cached
+        return cached[1]
+
     async def _deliver(self, row: OutboxRow) -> None:
-        a = self.store.get(row.announcement_id)
+        a = self._announcement(row.announcement_id)
         try:
             await self.limiter.acquire(row.chat_id)
             ids = await send_announcement(self.bot, row.chat_id, a, row.lang, self.topics)
@@ -195,12 +205,13 @@ class Broadcaster:
         for a in self.store.sending():
             await self._report(a.id)
 
-    async def _report(self, announcement_id: int, force: bool = False) -> None:
-        finished = self.store.finish_if_done(announcement_id)
+    async def _report(self, announcement_id: int) -> None:
+        """Edit the officer's progress message every few seconds, and the final report once."""
         now = time.monotonic()
-        if not (finished or force or now - self._last_progress.get(announcement_id, 0) >= PROGRESS_EVERY):
-            return
+        if now - self._last_progress.get(announcement_id, 0) < PROGRESS_EVERY and self.tasks:
+            return  # more deliveries will follow and report; the idle loop catches the end
         self._last_progress[announcement_id] = now
+        finished = self.store.finish_if_done(announcement_id)
         a = self.store.get(announcement_id)
         if a.progress_chat_id is None or a.progress_message_id is None:
             return
