@@ -13,7 +13,12 @@ from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.store import open_knowledge
+from bot.services.learned import LEARNED_FILE
 from bot.storage.db import DB_FILE, connect
+
+
+def _engine(kb: KnowledgeBase) -> Engine:
+    return Engine(kb, Calibration(**kb.calibration) if kb.calibration else None)
 
 
 @dataclass
@@ -23,13 +28,22 @@ class Core:
     engine: Engine
     knowledge_root: Path
 
+    learned_path: Path | None = None
+
     @classmethod
     def open(cls, knowledge: Path | None = None, data: Path | None = None, db_path: str | None = None) -> Core:
         root = knowledge or config.knowledge_dir()
-        db = connect(db_path or (data or config.data_dir()) / DB_FILE)
-        kb = open_knowledge(root, db)
-        cal = Calibration(**kb.calibration) if kb.calibration else None
-        return cls(db, kb, Engine(kb, cal), root)
+        data_dir = data or config.data_dir()
+        db = connect(db_path or data_dir / DB_FILE)
+        learned = Path(db_path).parent / LEARNED_FILE if db_path else data_dir / LEARNED_FILE
+        kb = open_knowledge(root, db, learned)
+        return cls(db, kb, _engine(kb), root, learned)
+
+    def reload(self) -> None:
+        """Re-read the knowledge (after an officer attached a question): takes effect at once."""
+        kb = open_knowledge(self.knowledge_root, self.db, self.learned_path)
+        engine = _engine(kb)
+        self.kb, self.engine = kb, engine
 
     def answer(self, entry_id: str, lang: str) -> Answer | None:
         entry = self.engine.entry(entry_id)

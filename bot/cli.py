@@ -67,10 +67,17 @@ def _knowledge(args: argparse.Namespace) -> Path:
     return args.knowledge or config.knowledge_dir()
 
 
+def _learned(args: argparse.Namespace) -> Path:
+    """The learned questions officers attached through the bot (in the data folder)."""
+    from bot.services.learned import LEARNED_FILE
+
+    return (args.data_dir or config.data_dir()) / LEARNED_FILE
+
+
 def cmd_kb_check(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load
 
-    kb = load(_knowledge(args))
+    kb = load(_knowledge(args), _learned(args))
     for problem in kb.problems:
         print(problem, file=sys.stderr)
     if kb.problems:
@@ -92,9 +99,9 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     from bot.storage.db import DB_FILE, connect
 
     root = _knowledge(args)
-    kb = load_or_raise(root)
+    kb = load_or_raise(root, _learned(args))
     path = (args.data_dir or config.data_dir()) / DB_FILE
-    build(connect(path), kb, fingerprint(root))
+    build(connect(path), kb, fingerprint(root, _learned(args)))
     print(f"built {path}: {len(kb.entries)} entries")
     return 0
 
@@ -102,7 +109,7 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 def cmd_kb_export(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load_or_raise
 
-    kb = load_or_raise(_knowledge(args))
+    kb = load_or_raise(_knowledge(args), _learned(args))
     entries = []
     for e in kb.entries:
         data = e.model_dump(mode="json")

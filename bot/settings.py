@@ -84,6 +84,7 @@ class Settings:
     log_level: str = "INFO"
     broadcast_rate: float = 25.0  # messages/s for broadcasts; Telegram allows about 30 in all
     broadcast_concurrency: int = 32  # sends in flight: at most these may repeat after a crash
+    retention_days: int = 180  # how long logged questions are kept
 
     @property
     def bot_id(self) -> str:
@@ -131,4 +132,5 @@ def load(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) 
         log_level=level,
         broadcast_rate=_float("BROADCAST_RATE", get("BROADCAST_RATE"), 25.0),
         broadcast_concurrency=_int("BROADCAST_CONCURRENCY", get("BROADCAST_CONCURRENCY"), 32) or 32,
+        retention_days=_int("QUESTION_RETENTION_DAYS", get("QUESTION_RETENTION_DAYS"), 180) or 180,
     )

@@ -218,7 +218,7 @@ class FakeBotAPI:
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         form = await request.post()
-        params = {k: (_decode(v) if isinstance(v, str) else v) for k, v in form.items()}
+        params = {k: (_decode(v) if isinstance(v, str) else v.file.read()) for k, v in form.items()}
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         response = self._scripted_failure(method, params) or self._rate_limited(method, params)

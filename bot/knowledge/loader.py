@@ -57,18 +57,20 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def source_files(root: Path) -> list[Path]:
+def source_files(root: Path, learned: Path | None = None) -> list[Path]:
     """Every file the knowledge base is read from, in a stable order."""
     files = sorted((root / ENTRIES_DIR).glob("*.yaml"))
     files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE, TOPICS_FILE)]
+    if learned is not None:
+        files.append(learned)
     return [f for f in files if f.is_file()]
 
 
-def fingerprint(root: Path) -> str:
+def fingerprint(root: Path, learned: Path | None = None) -> str:
     """A hash of every knowledge file's name and bytes: the store rebuilds when it changes."""
     digest = hashlib.sha256()
-    for path in source_files(root):
-        digest.update(path.relative_to(root).as_posix().encode())
+    for path in source_files(root, learned):
+        digest.update(path.name.encode() if path == learned else path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -107,8 +109,11 @@ def _entry_items(data: object, node: yaml.Node | None) -> Iterator[tuple[int | N
             yield (lines[i] if i < len(lines) else None), item
 
 
-def load(root: Path) -> KnowledgeBase:
-    """Load and check the knowledge base. Problems are collected, not raised."""
+def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
+    """Load and check the knowledge base. Problems are collected, not raised.
+
+    ``learned`` is the learned-questions file the bot writes in its data folder (officers
+    attach failed questions to entries); it is read after knowledge/learned.yaml."""
     root = Path(root)
     kb = KnowledgeBase()
     if not (root / ENTRIES_DIR).is_dir():
@@ -150,6 +155,11 @@ def load(root: Path) -> KnowledgeBase:
     kb.lexicon = _load_model(root / LEXICON_FILE, root, Lexicon, kb.problems) or Lexicon()
     kb.commune = _load_model(root / COMMUNE_FILE, root, Commune, kb.problems) or Commune()
     kb.learned = _load_learned(root / LEARNED_FILE, root, ids, kb.problems)
+    if learned is not None:
+        for ident, langs in _load_learned(learned, learned.parent, ids, kb.problems).items():
+            mine = kb.learned.setdefault(ident, {})
+            for lang, questions in langs.items():
+                mine.setdefault(lang, []).extend(q for q in questions if q not in mine.get(lang, []))
     kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
     kb.topics = _load_topics(root / TOPICS_FILE, root, kb.problems)
     return kb
@@ -245,8 +255,8 @@ def _load_learned(path: Path, root: Path, ids: set[str], problems: list[Problem]
     return out
 
 
-def load_or_raise(root: Path) -> KnowledgeBase:
-    kb = load(root)
+def load_or_raise(root: Path, learned: Path | None = None) -> KnowledgeBase:
+    kb = load(root, learned)
     if kb.problems:
         raise KnowledgeError(kb.problems)
     return kb

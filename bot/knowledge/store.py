@@ -103,15 +103,15 @@ def read(db: sqlite_utils.Database) -> KnowledgeBase:
     )
 
 
-def open_knowledge(root: Path, db: sqlite_utils.Database) -> KnowledgeBase:
+def open_knowledge(root: Path, db: sqlite_utils.Database, learned: Path | None = None) -> KnowledgeBase:
     """The current knowledge base: from the store when up to date, else rebuilt from YAML.
 
     When the YAML has problems and an older build exists, that build is served and the
     problems are logged; with no build to fall back on, KnowledgeError is raised."""
-    current = fingerprint(root)
+    current = fingerprint(root, learned)
     if stored_fingerprint(db) == current:
         return read(db)
-    kb = load(root)
+    kb = load(root, learned)
     if kb.problems:
         if stored_fingerprint(db) is not None:
             log.error(

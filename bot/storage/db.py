@@ -83,8 +83,57 @@ def _m004_announcements(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["announcement_id", "status"])
 
 
+def _m005_questions_feedback_tickets(db: sqlite_utils.Database) -> None:
+    db["kv"].create({"key": str, "value": str}, pk="key")
+    db["question_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "text": str,
+            "lang": str,
+            "entry_id": str,  # the confident answer, or null
+            "score": float,
+            "status": str,  # answer, suggest, none, empty, unsupported
+            "user_hash": str,  # salted hash of the Telegram id, never the id itself
+            "queue": str,  # null, or 'attached' / 'dismissed' once a curator dealt with it
+        },
+        pk="id",
+    )
+    db["question_log"].create_index(["at"])
+    db["question_log"].create_index(["user_hash"])
+    db["feedback"].create(
+        {"id": int, "at": str, "log_id": int, "entry_id": str, "vote": int, "user_hash": str},
+        pk="id",
+    )
+    db["feedback"].create_index(["user_hash", "log_id", "entry_id"], unique=True)
+    db["tickets"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "user_id": int,  # the personal link: nulled by /xoadulieu
+            "chat_id": int,
+            "lang": str,
+            "question": str,
+            "status": str,  # open, answered, undeliverable
+            "group_chat_id": int,
+            "group_message_id": int,
+            "answer": str,
+            "answered_by": int,
+            "answered_at": str,
+        },
+        pk="id",
+    )
+    db["tickets"].create_index(["group_chat_id", "group_message_id"])
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
-MIGRATIONS: list[Migration] = [_m001_users, _m002_officers, _m003_subscriptions, _m004_announcements]
+MIGRATIONS: list[Migration] = [
+    _m001_users,
+    _m002_officers,
+    _m003_subscriptions,
+    _m004_announcements,
+    _m005_questions_feedback_tickets,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.app import Core
 from bot.i18n import normalize_language
+from bot.services.questions import QuestionLog
 from bot.services.users import Users
 
 
@@ -24,3 +25,12 @@ def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     if user is None:
         return "vi"
     return users_of(context).seen(user.id, normalize_language(user.language_code) or "vi")
+
+
+def questions_of(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog:
+    return context.application.bot_data["questions"]
+
+
+def officers_chat(context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The officers' group chat id (OFFICERS_CHAT_ID), or None when not configured."""
+    return context.application.bot_data["settings"].officers_chat_id

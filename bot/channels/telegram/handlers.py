@@ -19,9 +19,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import Core
+from bot.channels.telegram import curator, feedback, officer, subscribe
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram import officer, subscribe
-from bot.channels.telegram.context import core_of, user_language, users_of
+from bot.channels.telegram.context import core_of, officers_chat, questions_of, user_language, users_of
 from bot.channels.telegram.render import answer_html, split_message
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-async def send_entry(message: Message, core: Core, entry_id: str, lang: str) -> None:
-    """An answer: HTML chunks, related buttons and the menu on the last one, a venue pin if known."""
+async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log_id: int = 0) -> None:
+    """An answer: HTML chunks; related entries, 👍/👎 and the menu under the last one; a venue
+    pin when the place's coordinates are known. ``log_id`` ties votes to the logged question."""
     answer = core.answer(entry_id, lang)
     if answer is None:
         await message.reply_text(status_text(Status.NONE, lang), reply_markup=kb.main_menu(lang))
@@ -45,7 +46,7 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str) -> 
             chunk,
             parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW,
-            reply_markup=kb.entry_buttons(answer.related, lang) if last else None,
+            reply_markup=kb.entry_buttons(answer.related, lang, feedback=(log_id, entry_id)) if last else None,
             do_quote=False,
         )
     if answer.location is not None:
@@ -151,13 +152,20 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = user_language(update, context)
     core = core_of(context)
     result = core.engine.ask(text, lang)
+    user_id = update.effective_user.id if update.effective_user else None
+    log_id = questions_of(context).log(
+        user_id, text, result.lang, result.status.value, result.entry_id, result.confidence
+    )
     if result.status is Status.ANSWER and result.entry_id:
-        await send_entry(message, core, result.entry_id, result.lang)
+        await send_entry(message, core, result.entry_id, result.lang, log_id)
         return
     reply = status_text(result.status, result.lang)
-    if result.status is Status.SUGGEST:
+    can_ask = officers_chat(context) is not None and result.status in (Status.SUGGEST, Status.NONE)
+    if result.status is Status.SUGGEST or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]
-        await message.reply_text(reply, reply_markup=kb.suggestion_buttons(options, result.lang))
+        await message.reply_text(
+            reply, reply_markup=kb.suggestion_buttons(options, result.lang, ask_officer=log_id if can_ask else None)
+        )
     else:
         await message.reply_text(reply, reply_markup=kb.main_menu(result.lang))
 
@@ -189,6 +197,12 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if data.kind == "officer":
         await officer.officer_callback(update, context, data)
+        return
+    if data.kind in ("feedback", "ask", "forget"):
+        await feedback.on_callback(update, context, data, message, lang)
+        return
+    if data.kind == "queue":
+        await curator.on_callback(update, context, data, message, lang)
         return
     if data.kind in ("subscribe", "topic", "villagemenu", "village", "stop") and update.effective_user:
         toast = await subscribe.on_callback(message, update.effective_user.id, data, lang, context)

@@ -37,7 +37,11 @@ _PATTERNS = {
     "villagemenu": re.compile(r"^vm$"),
     "village": re.compile(r"^v:(\d{1,3}|-)$"),
     "stop": re.compile(r"^h$"),
-    # officers only (checked by the officer handlers): a:<action>[:<arg>]
+    "feedback": re.compile(rf"^f:(u|d):(\d{{1,12}}):({_ID})$"),
+    "ask": re.compile(r"^k:(\d{1,12})$"),
+    "forget": re.compile(r"^x:(y|n)$"),
+    # officers only (checked by their handlers): the unanswered queue, and a:<action>[:<arg>]
+    "queue": re.compile(rf"^u:(att|dis|find):(\d{{1,12}})(?::({_ID}))?$"),
     "officer": re.compile(r"^a:([a-z]{1,10})(?::([a-z0-9-]{1,20}))?$"),
 }
 
@@ -61,6 +65,10 @@ def parse(data: str | None) -> Callback | None:
                 return Callback(kind, groups[0], int(groups[1]))
             if kind == "officer":
                 return Callback(kind, groups[0], 0, groups[1] or "")
+            if kind in ("feedback", "queue"):
+                return Callback(kind, groups[0], int(groups[1]), groups[2] or "")
+            if kind == "ask":
+                return Callback(kind, "", int(groups[0]))
             return Callback(kind, groups[0] if groups else "")
     return None
 
@@ -112,14 +120,39 @@ def section_menu(
     return InlineKeyboardMarkup(rows), page
 
 
-def entry_buttons(related: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
+def feedback_row(log_id: int, entry_id: str, chosen: str | None = None) -> list[InlineKeyboardButton]:
+    up = "👍 ✓" if chosen == "u" else "👍"
+    down = "👎 ✓" if chosen == "d" else "👎"
+    return [
+        InlineKeyboardButton(up, callback_data=f"f:u:{log_id}:{entry_id}"),
+        InlineKeyboardButton(down, callback_data=f"f:d:{log_id}:{entry_id}"),
+    ]
+
+
+def ask_officer_button(log_id: int, lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(gettext(lang, "🙋 Ask an officer"), callback_data=f"k:{log_id}")
+
+
+def entry_buttons(
+    related: list[tuple[str, str]], lang: str, feedback: tuple[int, str] | None = None
+) -> InlineKeyboardMarkup:
+    """Related entries, 👍/👎 for the answer just given (``feedback`` = (log id, entry id)), ◀ Menu."""
     rows = [[InlineKeyboardButton(title, callback_data=entry_data(ident))] for ident, title in related]
+    if feedback is not None:
+        rows.append(feedback_row(*feedback))
     rows.append([menu_button(lang)])
     return InlineKeyboardMarkup(rows)
 
 
-def suggestion_buttons(suggestions: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
-    return entry_buttons(suggestions, lang)
+def suggestion_buttons(
+    suggestions: list[tuple[str, str]], lang: str, ask_officer: int | None = None
+) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(title, callback_data=entry_data(ident))] for ident, title in suggestions]
+    last = [menu_button(lang)]
+    if ask_officer is not None:
+        last.insert(0, ask_officer_button(ask_officer, lang))
+    rows.append(last)
+    return InlineKeyboardMarkup(rows)
 
 
 def language_menu() -> InlineKeyboardMarkup:

@@ -24,15 +24,18 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.app import Core
+from bot.channels.telegram import curator, feedback, officer, subscribe
 from bot.channels.telegram import handlers as h
-from bot.channels.telegram import officer, subscribe
+from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster
 from bot.i18n import N_, gettext
 from bot.logs import setup_logging
 from bot.services.announcements import Announcements
+from bot.services.questions import QuestionLog
 from bot.services.ratelimit import RateLimiter
 from bot.services.roles import Roles
 from bot.services.subscriptions import Subscriptions
+from bot.services.tickets import Tickets
 from bot.services.users import Users
 from bot.settings import Settings, SettingsError
 from bot.settings import load as load_settings
@@ -49,6 +52,8 @@ COMMANDS = [
     ("muctieu", N_("Targets 2026–2030")),
     ("thongbao", N_("Choose the announcements you receive")),
     ("huy", N_("Stop all announcements")),
+    ("phananh", N_("Status of a question you sent to an officer")),
+    ("xoadulieu", N_("Delete everything stored about you")),
     ("lang", N_("Language: Tiếng Việt / English")),
     ("help", N_("What the assistant can do")),
 ]
@@ -62,10 +67,23 @@ async def post_init(app: Application) -> None:
     broadcaster = app.bot_data["broadcaster"]
     await broadcaster.bot.initialize()
     broadcaster.start()
+    app.bot_data["housekeeping"] = asyncio.create_task(housekeeping(app), name="housekeeping")
+
+
+async def housekeeping(app: Application) -> None:
+    """Purge logged questions past their retention, at start and every six hours."""
+    while True:
+        purged = app.bot_data["questions"].purge()
+        if purged:
+            log.info("purged %d logged question(s) past their retention", purged)
+        await asyncio.sleep(6 * 3600)
 
 
 async def post_stop(app: Application) -> None:
     """Let the broadcasts in flight finish recording their outcome."""
+    task = app.bot_data.pop("housekeeping", None)
+    if task is not None:
+        task.cancel()
     broadcaster = app.bot_data["broadcaster"]
     await broadcaster.stop()
     await broadcaster.bot.shutdown()
@@ -100,6 +118,8 @@ def build_application(core: Core, settings: Settings) -> Application:
         users=users,
         settings=settings,
         roles=Roles(core.db, settings.admin_ids),
+        questions=QuestionLog(core.db, settings.retention_days),
+        tickets=Tickets(core.db),
         subscriptions=subscriptions,
         announcements=announcements,
         broadcaster=Broadcaster(
@@ -114,7 +134,20 @@ def build_application(core: Core, settings: Settings) -> Application:
         ),
     )
 
-    # officers' drafts take their text and photos before the question answering does
+    # an officer's reply to a ticket in the officers' group goes back to the person who asked
+    if settings.officers_chat_id is not None:
+        app.add_handler(
+            MessageHandler(
+                filters.Chat(settings.officers_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                feedback.officer_reply,
+            ),
+            group=-3,
+        )
+    # an officer's search words for the unanswered queue, then drafts' text and photos,
+    # are taken before the question answering sees them
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, curator.find_input), group=-2
+    )
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, officer.compose_input
@@ -125,6 +158,10 @@ def build_application(core: Core, settings: Settings) -> Application:
     app.add_handler(CommandHandler("announce", officer.announce))
     app.add_handler(CommandHandler("pending", officer.pending))
     app.add_handler(CommandHandler("sent", officer.sent))
+    app.add_handler(CommandHandler("unanswered", curator.unanswered))
+    app.add_handler(CommandHandler("stats", stats_handlers.stats))
+    app.add_handler(CommandHandler("phananh", feedback.phananh))
+    app.add_handler(CommandHandler(["xoadulieu", "forget"], feedback.xoadulieu))
     app.add_handler(CommandHandler("thongbao", subscribe.thongbao))
     app.add_handler(CommandHandler("huy", subscribe.huy))
 

@@ -1,0 +1,129 @@
+"""/unanswered: the questions the bot failed on, grouped, for officers to attach or dismiss.
+
+Attaching writes the question to the data folder's learned.yaml and reloads the engine at
+once; the curated YAML is never touched."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram.context import core_of, questions_of, user_language
+from bot.i18n import gettext
+from bot.knowledge.store import prefix_search
+from bot.services import learned
+from bot.services.questions import Group
+from bot.services.roles import Roles
+
+MAX_GROUPS = 8
+
+
+def roles_of(context: ContextTypes.DEFAULT_TYPE) -> Roles:
+    return context.application.bot_data["roles"]
+
+
+def _attach_buttons(rep: int, candidates: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton("➕ " + title, callback_data=f"u:att:{rep}:{ident}")] for ident, title in candidates]
+    rows.append(
+        [
+            InlineKeyboardButton(gettext(lang, "🔎 Another entry"), callback_data=f"u:find:{rep}"),
+            InlineKeyboardButton(gettext(lang, "🗑 Dismiss"), callback_data=f"u:dis:{rep}"),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def _group_text(group: Group, lang: str) -> str:
+    lines = [f"❓ <b>{escape(group.text)}</b> — " + gettext(lang, "asked {n} time(s)").format(n=group.count)]
+    others = [v for v in group.variants if v != group.text][:3]
+    lines += [f"   · {escape(v)}" for v in others]
+    return "\n".join(lines)
+
+
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    lang = user_language(update, context)
+    if not roles_of(context).is_officer(user.id):
+        await message.reply_text(gettext(lang, "This is for commune officers only."))
+        return
+    groups = questions_of(context).unanswered(limit=MAX_GROUPS)
+    if not groups:
+        await message.reply_text(gettext(lang, "Nothing waiting: every question got an answer."))
+        return
+    core = core_of(context)
+    await message.reply_text(gettext(lang, "Questions the bot could not answer, most asked first:"))
+    for group in groups:
+        ranked = core.engine.ask(group.text).ranked[:3]
+        candidates = [(i, core.title(i, lang)) for i in ranked]
+        await message.reply_text(
+            _group_text(group, lang),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_attach_buttons(group.representative, candidates, lang),
+        )
+
+
+async def on_callback(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, message: Message, lang: str
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    roles = roles_of(context)
+    if not roles.is_officer(user.id):
+        await query.answer(gettext(lang, "This is for commune officers only."), show_alert=True)
+        return
+    qlog = questions_of(context)
+    group = qlog.group_of(data.page)
+    if group is None:
+        await query.answer(gettext(lang, "Already handled."))
+        return
+    core = core_of(context)
+    if data.arg == "dis":
+        qlog.mark(group.log_ids, "dismissed")
+        roles.audit(user.id, "queue.dismiss", {"question": group.text, "count": group.count})
+        await query.answer(gettext(lang, "Dismissed."))
+        await message.edit_text(gettext(lang, "🗑 Dismissed: {q}").format(q=group.text))
+    elif data.arg == "find":
+        context.user_data["find_for"] = group.representative
+        await query.answer()
+        await message.reply_text(gettext(lang, "Type a few words to find the entry this question belongs to."))
+    elif data.arg == "att" and core.engine.entry(data.extra) is not None:
+        logged = qlog.get(group.representative)
+        added = learned.add(core.learned_path, data.extra, (logged or {}).get("lang") or "vi", group.text)
+        core.reload()
+        qlog.mark(group.log_ids, "attached")
+        roles.audit(user.id, "queue.attach", {"question": group.text, "entry": data.extra, "new": added})
+        await query.answer(gettext(lang, "Attached. The bot answers it from now on."))
+        await message.edit_text(
+            gettext(lang, "✅ “{q}” now leads to: {title}").format(q=group.text, title=core.title(data.extra, lang))
+        )
+    else:
+        await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+
+
+async def find_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An officer's search words after tapping 🔎: offer matching entries to attach to."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not message.text or "find_for" not in context.user_data:
+        return
+    if not roles_of(context).is_officer(user.id):
+        return
+    rep = context.user_data.pop("find_for")
+    lang = user_language(update, context)
+    core = core_of(context)
+    ids = [e.id for e in core.engine.search(message.text, limit=6)]
+    ids += [i for i in prefix_search(core.db, message.text, limit=6) if i not in ids]
+    if not ids:
+        await message.reply_text(gettext(lang, "No entry found. Tap 🔎 again and try other words."))
+        raise ApplicationHandlerStop
+    candidates = [(i, core.title(i, lang)) for i in ids[:6]]
+    await message.reply_text(
+        gettext(lang, "Attach the question to:"), reply_markup=_attach_buttons(rep, candidates, lang)
+    )
+    raise ApplicationHandlerStop

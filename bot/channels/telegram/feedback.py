@@ -1,0 +1,202 @@
+"""Votes on answers, handing a question to an officer, the officer's reply, /phananh, /xoadulieu."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.channels.telegram import keyboards as kb
+from bot.channels.telegram.context import officers_chat, questions_of, user_language
+from bot.i18n import gettext
+from bot.services.roles import Roles
+from bot.services.tickets import Tickets
+
+log = logging.getLogger(__name__)
+
+
+def tickets_of(context: ContextTypes.DEFAULT_TYPE) -> Tickets:
+    return context.application.bot_data["tickets"]
+
+
+async def on_callback(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, message: Message, lang: str
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    qlog = questions_of(context)
+    if data.kind == "feedback":
+        logged = qlog.get(data.page) if data.page else None
+        if data.page and (logged is None or logged["user_hash"] != qlog.user_hash(user.id)):
+            await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+            return
+        qlog.vote(user.id, data.page, data.extra, up=data.arg == "u")
+        await query.answer(gettext(lang, "Thank you for your feedback!"))
+        markup = message.reply_markup
+        if markup is not None:
+            rows = [
+                kb.feedback_row(data.page, data.extra, data.arg)
+                if any((b.callback_data or "").startswith("f:") for b in row)
+                else list(row)
+                for row in markup.inline_keyboard
+            ]
+            if data.arg == "d" and officers_chat(context) is not None and data.page:
+                rows.insert(-1, [kb.ask_officer_button(data.page, lang)])
+            with contextlib.suppress(BadRequest):
+                await message.edit_reply_markup(InlineKeyboardMarkup(rows))
+        return
+    if data.kind == "ask":
+        await ask_officer(update, context, data.page, message, lang)
+        return
+    if data.kind == "forget":
+        if data.arg == "n":
+            await query.answer()
+            await message.edit_text(gettext(lang, "Nothing was deleted."))
+            return
+        forget_user(context, user.id)
+        await query.answer()
+        await message.edit_text(
+            gettext(lang, "Done: everything stored about you has been deleted. Send /start to use the bot again.")
+        )
+
+
+async def ask_officer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, log_id: int, message: Message, lang: str
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    group = officers_chat(context)
+    qlog = questions_of(context)
+    logged = qlog.get(log_id)
+    if query is None or user is None:
+        return
+    if group is None or logged is None or logged["user_hash"] != qlog.user_hash(user.id):
+        await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+        return
+    tickets = tickets_of(context)
+    ticket_id = tickets.open(user.id, message.chat_id, lang, logged["text"])
+    text = gettext("vi", "🎫 Question #{id} ({lang}):").format(id=ticket_id, lang=lang) + "\n\n"
+    text += (
+        escape(logged["text"])
+        + "\n\n<i>"
+        + escape(gettext("vi", "Reply to this message to answer; the bot passes your reply on to the person."))
+        + "</i>"
+    )
+    try:
+        posted = await context.bot.send_message(group, text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.error("could not post a ticket to the officers' group: %s", exc.__class__.__name__)
+        await query.answer(
+            gettext(lang, "Sorry, the officers cannot be reached right now. Please try later."), show_alert=True
+        )
+        return
+    tickets.posted(ticket_id, group, posted.message_id)
+    await query.answer()
+    await message.reply_text(
+        gettext(
+            lang,
+            "Sent to the commune officers as question #{id}. Their answer will come here; "
+            "check it any time with /phananh {id}.",
+        ).format(id=ticket_id)
+    )
+
+
+async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In the officers' group: a reply to a ticket message goes back to the person who asked."""
+    message, user = update.effective_message, update.effective_user
+    group = officers_chat(context)
+    if message is None or user is None or group is None or message.chat_id != group:
+        return
+    replied = message.reply_to_message
+    if replied is None or not message.text:
+        return
+    tickets = tickets_of(context)
+    ticket = tickets.by_group_message(group, replied.message_id)
+    if ticket is None:
+        return
+    roles: Roles = context.application.bot_data["roles"]
+    if not roles.is_officer(user.id):
+        await message.reply_text(gettext("vi", "This is for commune officers only."))
+        raise ApplicationHandlerStop
+    delivered = False
+    if ticket["chat_id"] is not None:
+        lang = ticket["lang"] or "vi"
+        text = gettext(lang, "📩 The commune's answer to your question #{id}:").format(id=ticket["id"])
+        text += f"\n\n<i>{escape(ticket['question'])}</i>\n\n{escape(message.text)}"
+        try:
+            await context.bot.send_message(ticket["chat_id"], text, parse_mode=ParseMode.HTML)
+            delivered = True
+        except (Forbidden, BadRequest) as exc:
+            log.info("ticket reply undeliverable: %s", exc.__class__.__name__)
+    tickets.answered(ticket["id"], message.text, user.id, delivered)
+    roles.audit(user.id, "ticket.answer", {"id": ticket["id"], "delivered": delivered})
+    note = (
+        gettext("vi", "✅ Sent to the person who asked (#{id}).")
+        if delivered
+        else gettext("vi", "⚠️ Could not deliver #{id}: the person blocked the bot or deleted their data.")
+    )
+    await message.reply_text(note.format(id=ticket["id"]))
+    raise ApplicationHandlerStop
+
+
+async def phananh(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/phananh <số>: the status of one's own ticket."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    lang = user_language(update, context)
+    args = context.args or []
+    if not args or not args[0].lstrip("#").isdigit():
+        await message.reply_text(gettext(lang, "Give the question number, for example: /phananh 12"))
+        return
+    ticket = tickets_of(context).of_user(user.id, int(args[0].lstrip("#")))
+    if ticket is None:
+        await message.reply_text(gettext(lang, "No question with that number is yours."))
+    elif ticket["status"] == "open":
+        await message.reply_text(
+            gettext(lang, "Question #{id} is waiting for an officer's answer.").format(id=ticket["id"])
+        )
+    else:
+        await message.reply_text(
+            gettext(lang, "Question #{id} was answered:").format(id=ticket["id"]) + "\n\n" + (ticket["answer"] or "")
+        )
+
+
+async def xoadulieu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    lang = user_language(update, context)
+    await message.reply_text(
+        gettext(
+            lang,
+            "Delete everything stored about you: language, subscriptions, your logged questions and "
+            "votes, and the link to your questions for officers? This cannot be undone.",
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(gettext(lang, "Delete"), callback_data="x:y"),
+                    InlineKeyboardButton(gettext(lang, "Cancel"), callback_data="x:n"),
+                ]
+            ]
+        ),
+    )
+
+
+def forget_user(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
+    """Everything stored about one user, gone: /xoadulieu after confirmation."""
+    db = context.application.bot_data["core"].db
+    questions_of(context).forget(user_id)
+    tickets_of(context).forget(user_id)
+    with db.conn:
+        db.execute("delete from subscriptions where user_id = ?", [user_id])
+        db.execute("delete from subscribers where user_id = ?", [user_id])
+        db.execute("delete from users where id = ?", [user_id])
+        db.execute("delete from outbox where user_id = ? and status in ('pending', 'sending')", [user_id])
+        db.execute("update outbox set user_id = null, chat_id = null where user_id = ?", [user_id])
