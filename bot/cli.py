@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -60,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--threshold", type=float, help="answer at or above this confidence (default: from --max-wrong)")
 
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
+
+    q = sub.add_parser("qr", help="printable QR posters that open the bot on an entry")
+    what = q.add_mutually_exclusive_group(required=True)
+    what.add_argument("entry", nargs="?", help="one entry id, e.g. ocop.mien-dong")
+    what.add_argument("--all", metavar="DIR", type=Path, help="write one PNG per entry into DIR")
+    q.add_argument("--out", type=Path, help="the PNG to write for one entry (default qr-<id>.png)")
+    q.add_argument(
+        "--bot-username",
+        default=os.environ.get("BOT_USERNAME"),
+        help="the bot's @username (default BOT_USERNAME); the QR codes link to t.me/<it>",
+    )
     return p
 
 
@@ -204,6 +216,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_qr(args: argparse.Namespace) -> int:
+    from bot.channels.telegram.keyboards import payload_for
+    from bot.knowledge.loader import load_or_raise
+    from bot.services import qr
+
+    if not args.bot_username:
+        print(
+            "qr: give the bot's username with --bot-username or BOT_USERNAME (as @BotFather shows it)", file=sys.stderr
+        )
+        return 2
+    kb = load_or_raise(_knowledge(args))
+    by_id = kb.by_id()
+    if args.entry is not None and args.entry not in by_id:
+        print(f"qr: no entry {args.entry!r}; `python -m bot kb export --json` lists them", file=sys.stderr)
+        return 2
+    entries = [by_id[args.entry]] if args.entry else kb.entries
+    folder = args.all
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    for entry in entries:
+        path = folder / f"{entry.id}.png" if folder is not None else (args.out or Path(f"qr-{entry.id}.png"))
+        path.write_bytes(qr.poster(qr.deep_link(args.bot_username, payload_for(entry.id)), entry.title.vi))
+    print(f"wrote {len(entries)} QR poster(s)" + (f" to {folder}" if folder else f": {path}"))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.channels.telegram.main import run
 
@@ -215,6 +253,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "run": cmd_run,
+    "qr": cmd_qr,
     ("kb", "check"): cmd_kb_check,
     ("kb", "build"): cmd_kb_build,
     ("kb", "export"): cmd_kb_export,

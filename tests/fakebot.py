@@ -312,6 +312,9 @@ class FakeBotAPI:
     async def api_sendPhoto(self, params: dict) -> dict:
         return self._sent_message(params, photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}])
 
+    async def api_sendDocument(self, params: dict) -> dict:
+        return self._sent_message(params, document={"file_id": "d", "file_unique_id": "d"})
+
     async def api_sendVenue(self, params: dict) -> dict:
         loc = {"latitude": params["latitude"], "longitude": params["longitude"]}
         return self._sent_message(

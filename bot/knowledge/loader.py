@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.knowledge.schema import Commune, Entry, Lexicon, Topic
+from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 
@@ -20,6 +20,7 @@ COMMUNE_FILE = "commune.yaml"
 LEARNED_FILE = "learned.yaml"
 CALIBRATION_FILE = "calibration.yaml"
 TOPICS_FILE = "topics.yaml"
+INDICATORS_FILE = "indicators.yaml"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class KnowledgeBase:
     problems: list[Problem] = field(default_factory=list)
     calibration: dict[str, float] | None = None  # written by `kb calibrate`
     topics: list[Topic] = field(default_factory=list)  # announcement topics
+    indicators: list[Indicator] = field(default_factory=list)  # the plan's targets
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -60,7 +62,10 @@ class KnowledgeError(Exception):
 def source_files(root: Path, learned: Path | None = None) -> list[Path]:
     """Every file the knowledge base is read from, in a stable order."""
     files = sorted((root / ENTRIES_DIR).glob("*.yaml"))
-    files += [root / name for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE, TOPICS_FILE)]
+    files += [
+        root / name
+        for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE, TOPICS_FILE, INDICATORS_FILE)
+    ]
     if learned is not None:
         files.append(learned)
     return [f for f in files if f.is_file()]
@@ -161,11 +166,22 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
             for lang, questions in langs.items():
                 mine.setdefault(lang, []).extend(q for q in questions if q not in mine.get(lang, []))
     kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
-    kb.topics = _load_topics(root / TOPICS_FILE, root, kb.problems)
+    kb.topics = _load_list(root / TOPICS_FILE, root, Topic, kb.problems)
+    if kb.topics and not any(t.emergency and t.default for t in kb.topics):
+        kb.problems.append(
+            Problem(f"{root.name}/{TOPICS_FILE}", None, None, "one topic must be the emergency topic, on by default")
+        )
+    kb.indicators = _load_list(root / INDICATORS_FILE, root, Indicator, kb.problems)
+    for ind in kb.indicators:
+        if ind.goal not in ids:
+            kb.problems.append(
+                Problem(f"{root.name}/{INDICATORS_FILE}", None, ind.id, f"unknown goal entry {ind.goal!r}")
+            )
     return kb
 
 
-def _load_topics(path: Path, root: Path, problems: list[Problem]) -> list[Topic]:
+def _load_list(path: Path, root: Path, model: type, problems: list[Problem]) -> list:
+    """A YAML list of ``model`` items with unique ids (topics, indicators)."""
     if not path.is_file():
         return []
     data, node, problem = _read_yaml(path, root)
@@ -174,23 +190,21 @@ def _load_topics(path: Path, root: Path, problems: list[Problem]) -> list[Topic]
         problems.append(problem)
         return []
     if not isinstance(data, list):
-        problems.append(Problem(rel, 1, None, "expected a YAML list of topics"))
+        problems.append(Problem(rel, 1, None, "expected a YAML list"))
         return []
-    topics: list[Topic] = []
+    items: list = []
     for line, item in _entry_items(data, node):
         try:
-            topic = Topic.model_validate(item)
+            parsed = model.model_validate(item)
         except ValidationError as exc:
             ident = str(item.get("id")) if isinstance(item, dict) else None
             problems.append(Problem(rel, line, ident, _format_validation(exc)))
             continue
-        if any(t.id == topic.id for t in topics):
-            problems.append(Problem(rel, line, topic.id, "duplicate topic id"))
+        if any(x.id == parsed.id for x in items):
+            problems.append(Problem(rel, line, parsed.id, "duplicate id"))
             continue
-        topics.append(topic)
-    if topics and not any(t.emergency and t.default for t in topics):
-        problems.append(Problem(rel, None, None, "one topic must be the emergency topic, on by default"))
-    return topics
+        items.append(parsed)
+    return items
 
 
 _CALIBRATION_KEYS = {"bias", "w_score", "w_margin", "threshold", "suggest_floor"}

@@ -151,3 +151,25 @@ class Topic(_Strict):
     title: Text
     default: bool = False
     emergency: bool = False
+
+
+class Indicator(_Strict):
+    """A target of the 2026–2030 plan (knowledge/indicators.yaml)."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)
+    goal: str
+    title: Text
+    kind: Literal["number", "milestone"] = "number"
+    target: float | None = None
+    unit: Text | None = None
+    direction: Literal["up", "down"] = "up"
+    year: int = Field(ge=2025, le=2100)
+    section: str
+    source: str = Field(min_length=1)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _target_for_numbers(self) -> Indicator:
+        if self.kind == "number" and (self.target is None or self.unit is None):
+            raise ValueError("a number indicator needs a target and a unit")
+        return self

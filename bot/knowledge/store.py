@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.knowledge.loader import KnowledgeBase, KnowledgeError, fingerprint, load
-from bot.knowledge.schema import Commune, Entry, Lexicon, Topic
+from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic
 from bot.text.normalize import clean, fold, tokens
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
             "learned": json.dumps(kb.learned, ensure_ascii=False),
             "calibration": json.dumps(kb.calibration),
             "topics": json.dumps([t.model_dump() for t in kb.topics], ensure_ascii=False),
+            "indicators": json.dumps([i.model_dump() for i in kb.indicators], ensure_ascii=False),
         }
         db["kb_meta"].insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
 
@@ -100,6 +101,7 @@ def read(db: sqlite_utils.Database) -> KnowledgeBase:
         learned=json.loads(meta.get("learned", "{}")),
         calibration=json.loads(meta.get("calibration", "null")),
         topics=[Topic.model_validate(t) for t in json.loads(meta.get("topics", "[]"))],
+        indicators=[Indicator.model_validate(i) for i in json.loads(meta.get("indicators", "[]"))],
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _lock = threading.Lock()  # pyplot keeps global state; one figure at a time
 
@@ -45,17 +45,26 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], ylabel
 
 
 def progress_chart(
-    title: str, years: Sequence[int], values: Sequence[float], target: float, target_label: str, unit: str
+    title: str,
+    years: Sequence[int],
+    values: Sequence[float],
+    target: float,
+    target_label: str,
+    unit: str,
+    number: Callable[[float], str] = str,
 ):
-    """History of one indicator against its target line."""
+    """History of one indicator against its target line; ``number`` formats the axis (Babel)."""
     with _lock:
         plt = _pyplot()
+        from matplotlib.ticker import FuncFormatter
+
         fig, ax = plt.subplots(figsize=(6, 3.5))
         try:
             line = ax.plot(list(years), list(values), marker="o", color="#2a7ab9")[0]
             target_line = ax.axhline(target, color="#c0392b", linestyle="--", label=target_label)
             ax.set_title(title, fontsize=10)
             ax.set_ylabel(unit)
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number(v)))
             if years:
                 ax.set_xticks(list(years))
             ax.legend(loc="best", fontsize=8)

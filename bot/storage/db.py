@@ -126,6 +126,22 @@ def _m005_questions_feedback_tickets(db: sqlite_utils.Database) -> None:
     db["tickets"].create_index(["group_chat_id", "group_message_id"])
 
 
+def _m006_indicator_values(db: sqlite_utils.Database) -> None:
+    db["indicator_values"].create(
+        {
+            "id": int,
+            "indicator": str,
+            "year": int,
+            "value": float,
+            "status": str,  # pending (awaiting confirmation), active, superseded (corrected), cancelled
+            "recorded_by": int,
+            "recorded_at": str,
+        },
+        pk="id",
+    )
+    db["indicator_values"].create_index(["indicator", "year", "status"])
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
 MIGRATIONS: list[Migration] = [
     _m001_users,
@@ -133,6 +149,7 @@ MIGRATIONS: list[Migration] = [
     _m003_subscriptions,
     _m004_announcements,
     _m005_questions_feedback_tickets,
+    _m006_indicator_values,
 ]
 
 

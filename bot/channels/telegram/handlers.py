@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import Core
-from bot.channels.telegram import curator, feedback, officer, subscribe
+from bot.channels.telegram import curator, feedback, officer, plan, subscribe
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import core_of, officers_chat, questions_of, user_language, users_of
 from bot.channels.telegram.render import answer_html, split_message
@@ -40,13 +40,17 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
         await message.reply_text(status_text(Status.NONE, lang), reply_markup=kb.main_menu(lang))
         return
     chunks = split_message(answer_html(answer, lang))
+    tracked = any(i.goal == entry_id for i in core.kb.indicators)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
+        markup = kb.entry_buttons(
+            answer.related, lang, feedback=(log_id, entry_id), progress_of=entry_id if tracked else None
+        )
         await message.reply_text(
             chunk,
             parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW,
-            reply_markup=kb.entry_buttons(answer.related, lang, feedback=(log_id, entry_id)) if last else None,
+            reply_markup=markup if last else None,
             do_quote=False,
         )
     if answer.location is not None:
@@ -203,6 +207,10 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if data.kind == "queue":
         await curator.on_callback(update, context, data, message, lang)
+        return
+    if data.kind in ("plan", "chart", "goalcharts"):
+        await query.answer()
+        await plan.on_callback(context, data, message, lang)
         return
     if data.kind in ("subscribe", "topic", "villagemenu", "village", "stop") and update.effective_user:
         toast = await subscribe.on_callback(message, update.effective_user.id, data, lang, context)

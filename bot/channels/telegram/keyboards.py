@@ -37,6 +37,9 @@ _PATTERNS = {
     "villagemenu": re.compile(r"^vm$"),
     "village": re.compile(r"^v:(\d{1,3}|-)$"),
     "stop": re.compile(r"^h$"),
+    "plan": re.compile(r"^p$"),
+    "chart": re.compile(r"^g:([a-z0-9-]{1,40})$"),
+    "goalcharts": re.compile(rf"^G:({_ID})$"),
     "feedback": re.compile(rf"^f:(u|d):(\d{{1,12}}):({_ID})$"),
     "ask": re.compile(r"^k:(\d{1,12})$"),
     "forget": re.compile(r"^x:(y|n)$"),
@@ -87,7 +90,7 @@ def main_menu(lang: str) -> InlineKeyboardMarkup:
             InlineKeyboardButton(t(SECTIONS["tour"][0]), callback_data="s:tour:0"),
             InlineKeyboardButton(t(SECTIONS["ocop"][0]), callback_data="s:ocop:0"),
         ],
-        [InlineKeyboardButton(t(SECTIONS["goal"][0]), callback_data="s:goal:0")],
+        [InlineKeyboardButton(t(SECTIONS["goal"][0]), callback_data="p")],
         [
             InlineKeyboardButton(gettext(lang, "🔔 Announcements"), callback_data="n"),
             InlineKeyboardButton(gettext(lang, "🌐 Language"), callback_data="L"),
@@ -134,10 +137,16 @@ def ask_officer_button(log_id: int, lang: str) -> InlineKeyboardButton:
 
 
 def entry_buttons(
-    related: list[tuple[str, str]], lang: str, feedback: tuple[int, str] | None = None
+    related: list[tuple[str, str]],
+    lang: str,
+    feedback: tuple[int, str] | None = None,
+    progress_of: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """Related entries, 👍/👎 for the answer just given (``feedback`` = (log id, entry id)), ◀ Menu."""
+    """Related entries, a 📈 progress button for plan entries with indicators (``progress_of``),
+    👍/👎 for the answer just given (``feedback`` = (log id, entry id)), ◀ Menu."""
     rows = [[InlineKeyboardButton(title, callback_data=entry_data(ident))] for ident, title in related]
+    if progress_of is not None:
+        rows.insert(0, [InlineKeyboardButton(gettext(lang, "📈 Progress"), callback_data=f"G:{progress_of}")])
     if feedback is not None:
         rows.append(feedback_row(*feedback))
     rows.append([menu_button(lang)])

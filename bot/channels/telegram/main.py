@@ -24,13 +24,14 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.app import Core
-from bot.channels.telegram import curator, feedback, officer, subscribe
+from bot.channels.telegram import curator, feedback, officer, plan, subscribe
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster
 from bot.i18n import N_, gettext
 from bot.logs import setup_logging
 from bot.services.announcements import Announcements
+from bot.services.indicators import Indicators
 from bot.services.questions import QuestionLog
 from bot.services.ratelimit import RateLimiter
 from bot.services.roles import Roles
@@ -120,6 +121,7 @@ def build_application(core: Core, settings: Settings) -> Application:
         roles=Roles(core.db, settings.admin_ids),
         questions=QuestionLog(core.db, settings.retention_days),
         tickets=Tickets(core.db),
+        indicators=Indicators(core.db, core.kb.indicators),
         subscriptions=subscriptions,
         announcements=announcements,
         broadcaster=Broadcaster(
@@ -169,7 +171,10 @@ def build_application(core: Core, settings: Settings) -> Application:
     app.add_handler(CommandHandler("help", h.help_command))
     app.add_handler(CommandHandler("menu", h.menu))
     app.add_handler(CommandHandler("lang", h.language))
-    for command, section in (("dichvu", "svc"), ("dulich", "tour"), ("ocop", "ocop"), ("muctieu", "goal")):
+    app.add_handler(CommandHandler("muctieu", plan.muctieu))
+    app.add_handler(CommandHandler("capnhat", plan.capnhat))
+    app.add_handler(CommandHandler("qr", plan.qr_command))
+    for command, section in (("dichvu", "svc"), ("dulich", "tour"), ("ocop", "ocop")):
         app.add_handler(CommandHandler(command, h.section_command(section)))
     app.add_handler(CallbackQueryHandler(h.callback))
     app.add_handler(InlineQueryHandler(h.inline_query))

@@ -15,6 +15,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.broadcast import Broadcaster, send_announcement
 from bot.channels.telegram.context import user_language
+from bot.channels.telegram.plan import confirm_value
 from bot.i18n import format_number, gettext
 from bot.services.announcements import Announcement, Announcements
 from bot.services.roles import Roles
@@ -245,6 +246,9 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     store, subs = store_of(context), subs_of(context)
     message = query.message if isinstance(query.message, Message) else None
     action, arg = data.arg, data.extra
+    if action in ("capok", "capno") and arg.isdigit():
+        await confirm_value(update, context, action, int(arg), message, lang)
+        return
     if action == "unsched" and arg.isdigit():
         ok = store.cancel(int(arg))
         roles.audit(user.id, "announcement.cancel", {"id": int(arg), "ok": ok})
