@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from bot.engine.matcher import Calibration, Matcher
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.schema import TextList
+from bot.knowledge.schema import Entry, TextList
 
 
 @dataclass
@@ -31,7 +31,8 @@ class Sample:
 
 
 def _fold_kb(kb: KnowledgeBase, k: int, folds: int) -> tuple[KnowledgeBase, list[tuple[str, str | None]]]:
-    kept, probes = [], []
+    kept: list[Entry] = []
+    probes: list[tuple[str, str | None]] = []
     for n, entry in enumerate(sorted(kb.entries, key=lambda e: e.id)):
         questions = [*entry.questions.vi, *entry.questions.en]
         if n % folds == k:

@@ -64,7 +64,7 @@ class Index:
         per_entry = [(e, _primary_texts(e, kb.learned.get(e.id, {})), _secondary_texts(e)) for e in kb.entries]
 
         accents_by_word: dict[str, set[str | None]] = {}
-        self.words = {"vi": set(), "en": set()}  # folded raw words, for language detection
+        self.words: dict[str, set[str]] = {"vi": set(), "en": set()}  # folded raw words, for language detection
         for _e, prim, sec in per_entry:
             for lang, text in [*prim, *sec]:
                 for tok in tokens(clean(text)):
@@ -98,8 +98,8 @@ class Index:
         self.unknown_idf = math.log(1 + n)
         for item in self.items:
             item.texts = [(f, math.sqrt(sum(self.idf[x] ** 2 for x in f))) for f, _ in item.texts]
-            for t, (feats, _norm) in enumerate(item.texts):
-                for f in feats:
+            for t, (text_feats, _norm) in enumerate(item.texts):
+                for f in text_feats:
                     item.text_postings.setdefault(f, []).append(t)
 
         self.postings: dict[str, list[int]] = {}

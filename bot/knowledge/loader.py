@@ -6,12 +6,14 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic
 
+M = TypeVar("M", bound=BaseModel)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 
 ENTRIES_DIR = "entries"
@@ -180,7 +182,7 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
     return kb
 
 
-def _load_list(path: Path, root: Path, model: type, problems: list[Problem]) -> list:
+def _load_list(path: Path, root: Path, model: type[BaseModel], problems: list[Problem]) -> list:
     """A YAML list of ``model`` items with unique ids (topics, indicators)."""
     if not path.is_file():
         return []
@@ -200,8 +202,8 @@ def _load_list(path: Path, root: Path, model: type, problems: list[Problem]) -> 
             ident = str(item.get("id")) if isinstance(item, dict) else None
             problems.append(Problem(rel, line, ident, _format_validation(exc)))
             continue
-        if any(x.id == parsed.id for x in items):
-            problems.append(Problem(rel, line, parsed.id, "duplicate id"))
+        if any(x.id == parsed.id for x in items):  # type: ignore[attr-defined]
+            problems.append(Problem(rel, line, parsed.id, "duplicate id"))  # type: ignore[attr-defined]
             continue
         items.append(parsed)
     return items
@@ -229,7 +231,7 @@ def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[s
     return {k: float(v) for k, v in params.items()}
 
 
-def _load_model(path: Path, root: Path, model: type, problems: list[Problem]):  # type: ignore[no-untyped-def]
+def _load_model(path: Path, root: Path, model: type[M], problems: list[Problem]) -> M | None:
     if not path.is_file():
         return None
     data, _node, problem = _read_yaml(path, root)

@@ -35,7 +35,7 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
         for table in ("entries_fts", "questions", "entries"):
             if db[table].exists():
                 db[table].drop()
-        db["entries"].insert_all(
+        db.table("entries").insert_all(
             (
                 {
                     "id": e.id,
@@ -53,7 +53,7 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
             ),
             pk="id",
         )
-        db["questions"].insert_all(
+        db.table("questions").insert_all(
             (
                 {"entry_id": e.id, "lang": lang, "text": q, "origin": "curated"}
                 for e in kb.entries
@@ -61,7 +61,7 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
                 for q in e.questions.get(lang)
             ),
         )
-        db["questions"].insert_all(
+        db.table("questions").insert_all(
             (
                 {"entry_id": ident, "lang": lang, "text": q, "origin": "learned"}
                 for ident, langs in kb.learned.items()
@@ -69,7 +69,7 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
                 for q in qs
             ),
         )
-        db["entries"].enable_fts(["title_vi", "title_en", "search"], tokenize="unicode61", create_triggers=False)
+        db.table("entries").enable_fts(["title_vi", "title_en", "search"], tokenize="unicode61", create_triggers=False)
         meta = {
             "fingerprint": print_,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -80,11 +80,11 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
             "topics": json.dumps([t.model_dump() for t in kb.topics], ensure_ascii=False),
             "indicators": json.dumps([i.model_dump() for i in kb.indicators], ensure_ascii=False),
         }
-        db["kb_meta"].insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
+        db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
 
 
 def stored_fingerprint(db: sqlite_utils.Database) -> str | None:
-    if not db["kb_meta"].exists():
+    if not db.table("kb_meta").exists():
         return None
     rows = list(db.query("select value from kb_meta where key = 'fingerprint'"))
     return rows[0]["value"] if rows else None
@@ -135,7 +135,7 @@ def prefix_search(db: sqlite_utils.Database, query: str, limit: int = 10) -> lis
     """Entry ids whose folded texts contain every word of ``query`` as a prefix."""
     words = [fold(t) for t in tokens(clean(query))]
     words = [w for w in words if _WORD.fullmatch(w)]
-    if not words or not db["entries_fts"].exists():
+    if not words or not db.table("entries_fts").exists():
         return []
     match = " ".join(f'"{w}"*' for w in words)
     sql = (

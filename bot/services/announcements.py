@@ -90,22 +90,22 @@ class Announcements:
         ):
             self.update(old["id"], stage="cancelled")
         pk = (
-            self.db["announcements"]
+            self.db.table("announcements")
             .insert(
                 {"created_by": officer, "created_at": now_iso(), "stage": "audience", "topics": "[]", "villages": "[]"}
             )
             .last_pk
         )
-        return self.get(int(pk))
+        return self.get(int(pk or 0))
 
     def get(self, announcement_id: int) -> Announcement:
-        return Announcement.from_row(self.db["announcements"].get(announcement_id))
+        return Announcement.from_row(self.db.table("announcements").get(announcement_id))
 
     def update(self, announcement_id: int, **fields: object) -> Announcement:
         for key in ("topics", "villages"):
             if key in fields:
                 fields[key] = json.dumps(fields[key], ensure_ascii=False)
-        self.db["announcements"].update(announcement_id, fields)
+        self.db.table("announcements").update(announcement_id, fields)
         return self.get(announcement_id)
 
     # --- schedules ------------------------------------------------------------------------
@@ -163,8 +163,8 @@ class Announcements:
                 }
             )
         with self.db.conn:
-            self.db["outbox"].insert_all(rows, ignore=True, batch_size=500)
-            self.db["announcements"].update(announcement_id, {"stage": "sending", "started_at": now_iso()})
+            self.db.table("outbox").insert_all(rows, ignore=True, batch_size=500)
+            self.db.table("announcements").update(announcement_id, {"stage": "sending", "started_at": now_iso()})
         return len(rows)
 
     def recover(self) -> int:
@@ -194,7 +194,7 @@ class Announcements:
 
     def _set(self, row_id: int, **fields: object) -> None:
         fields["updated_at"] = now_iso()
-        self.db["outbox"].update(row_id, fields)
+        self.db.table("outbox").update(row_id, fields)
 
     def sent(self, row_id: int, message_ids: list[int]) -> None:
         first = message_ids[0] if message_ids else None

@@ -73,7 +73,7 @@ class Indicators:
             "recorded_by": officer,
             "recorded_at": now_iso(),
         }
-        return int(self.db["indicator_values"].insert(row).last_pk)
+        return int(self.db.table("indicator_values").insert(row).last_pk or 0)
 
     def pending(self, row_id: int) -> dict | None:
         rows = list(self.db.query("select * from indicator_values where id = ? and status = 'pending'", [row_id]))

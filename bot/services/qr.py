@@ -33,7 +33,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def module_geometry(url: str) -> tuple[int, int]:
     """(modules per side including the quiet zone, pixels per module) of the poster for ``url``."""
-    side = segno.make(url, error="m", micro=False).symbol_size(border=BORDER)[0]
+    side = int(segno.make(url, error="m", micro=False).symbol_size(border=BORDER)[0])
     return side, WIDTH // side
 
 

@@ -24,7 +24,7 @@ def salt(db: sqlite_utils.Database) -> str:
     if rows:
         return rows[0]["value"]
     value = secrets.token_hex(16)
-    db["kv"].insert({"key": "user_salt", "value": value}, ignore=True)
+    db.table("kv").insert({"key": "user_salt", "value": value}, ignore=True)
     return next(iter(db.query("select value from kv where key = 'user_salt'")))["value"]
 
 
@@ -58,7 +58,7 @@ class QuestionLog:
             "status": status,
             "user_hash": self.user_hash(user_id) if user_id is not None else None,
         }
-        return int(self.db["question_log"].insert(row).last_pk)
+        return int(self.db.table("question_log").insert(row).last_pk or 0)
 
     def get(self, log_id: int) -> dict | None:
         rows = list(self.db.query("select * from question_log where id = ?", [log_id]))

@@ -31,7 +31,7 @@ class Roles:
         """True when newly added."""
         if self.is_officer(user_id) and not self.is_admin(user_id):
             return False
-        self.db["officers"].insert({"user_id": user_id, "added_by": actor, "added_at": now_iso()}, replace=True)
+        self.db.table("officers").insert({"user_id": user_id, "added_by": actor, "added_at": now_iso()}, replace=True)
         self.audit(actor, "officer.add", {"user_id": user_id})
         return True
 
@@ -45,7 +45,7 @@ class Roles:
         return [r["user_id"] for r in self.db.query("select user_id from officers order by added_at")]
 
     def audit(self, actor: int, action: str, details: dict | None = None) -> None:
-        self.db["audit"].insert(
+        self.db.table("audit").insert(
             {
                 "at": now_iso(),
                 "actor": actor,

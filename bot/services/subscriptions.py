@@ -35,7 +35,7 @@ class Subscriptions:
 
     def _upsert(self, user_id: int, **fields: object) -> None:
         row = {**self._subscriber(user_id), **fields, "updated_at": now_iso()}
-        self.db["subscribers"].upsert(row, pk="user_id")
+        self.db.table("subscribers").upsert(row, pk="user_id")
 
     def enabled(self, user_id: int) -> dict[str, bool]:
         """topic id → on/off for this user (stopped users have everything off)."""
@@ -64,7 +64,7 @@ class Subscriptions:
         return new
 
     def _set(self, user_id: int, topic: str, on: bool) -> None:
-        self.db["subscriptions"].upsert(
+        self.db.table("subscriptions").upsert(
             {"user_id": user_id, "topic": topic, "enabled": int(on)}, pk=("user_id", "topic")
         )
 

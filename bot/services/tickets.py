@@ -24,10 +24,12 @@ class Tickets:
             "question": question[:2000],
             "status": "open",
         }
-        return int(self.db["tickets"].insert(row).last_pk)
+        return int(self.db.table("tickets").insert(row).last_pk or 0)
 
     def posted(self, ticket_id: int, group_chat_id: int, group_message_id: int) -> None:
-        self.db["tickets"].update(ticket_id, {"group_chat_id": group_chat_id, "group_message_id": group_message_id})
+        self.db.table("tickets").update(
+            ticket_id, {"group_chat_id": group_chat_id, "group_message_id": group_message_id}
+        )
 
     def get(self, ticket_id: int) -> dict | None:
         rows = list(self.db.query("select * from tickets where id = ?", [ticket_id]))
@@ -42,7 +44,7 @@ class Tickets:
         return rows[0] if rows else None
 
     def answered(self, ticket_id: int, answer: str, officer: int, delivered: bool) -> None:
-        self.db["tickets"].update(
+        self.db.table("tickets").update(
             ticket_id,
             {
                 "answer": answer[:4000],

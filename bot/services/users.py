@@ -20,13 +20,13 @@ class Users:
         now = _now()
         row = self.get(user_id)
         if row is None:
-            self.db["users"].insert(
+            self.db.table("users").insert(
                 {"id": user_id, "language": default_language, "first_seen": now, "last_seen": now},
                 pk="id",
                 ignore=True,
             )
             return default_language
-        self.db["users"].update(user_id, {"last_seen": now})
+        self.db.table("users").update(user_id, {"last_seen": now})
         return row["language"] or default_language
 
     def get(self, user_id: int) -> dict | None:
@@ -35,7 +35,7 @@ class Users:
 
     def set_language(self, user_id: int, language: str) -> None:
         now = _now()
-        self.db["users"].upsert(
+        self.db.table("users").upsert(
             {"id": user_id, "language": language, "last_seen": now},
             pk="id",
         )

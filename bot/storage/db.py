@@ -14,7 +14,7 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def _m001_users(db: sqlite_utils.Database) -> None:
-    db["users"].create(
+    db.table("users").create(
         {"id": int, "language": str, "first_seen": str, "last_seen": str},
         pk="id",
         if_not_exists=True,
@@ -22,22 +22,22 @@ def _m001_users(db: sqlite_utils.Database) -> None:
 
 
 def _m002_officers(db: sqlite_utils.Database) -> None:
-    db["officers"].create({"user_id": int, "added_by": int, "added_at": str}, pk="user_id")
-    db["audit"].create({"id": int, "at": str, "actor": int, "action": str, "details": str}, pk="id")
+    db.table("officers").create({"user_id": int, "added_by": int, "added_at": str}, pk="user_id")
+    db.table("audit").create({"id": int, "at": str, "actor": int, "action": str, "details": str}, pk="id")
 
 
 def _m003_subscriptions(db: sqlite_utils.Database) -> None:
     # one row per user who changed a preference or could not be reached; absent = defaults
-    db["subscribers"].create(
+    db.table("subscribers").create(
         {"user_id": int, "chat_id": int, "stopped": int, "inactive": int, "village": str, "updated_at": str},
         pk="user_id",
         defaults={"stopped": 0, "inactive": 0},
     )
-    db["subscriptions"].create({"user_id": int, "topic": str, "enabled": int}, pk=("user_id", "topic"))
+    db.table("subscriptions").create({"user_id": int, "topic": str, "enabled": int}, pk=("user_id", "topic"))
 
 
 def _m004_announcements(db: sqlite_utils.Database) -> None:
-    db["announcements"].create(
+    db.table("announcements").create(
         {
             "id": int,
             "created_by": int,
@@ -59,7 +59,7 @@ def _m004_announcements(db: sqlite_utils.Database) -> None:
         pk="id",
         defaults={"emergency": 0},
     )
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int,
             "announcement_id": int,
@@ -78,14 +78,14 @@ def _m004_announcements(db: sqlite_utils.Database) -> None:
         foreign_keys=[("announcement_id", "announcements", "id")],
         defaults={"attempts": 0, "next_attempt_at": 0.0},
     )
-    db["outbox"].create_index(["announcement_id", "user_id"], unique=True)
-    db["outbox"].create_index(["status", "next_attempt_at"])
-    db["outbox"].create_index(["announcement_id", "status"])
+    db.table("outbox").create_index(["announcement_id", "user_id"], unique=True)
+    db.table("outbox").create_index(["status", "next_attempt_at"])
+    db.table("outbox").create_index(["announcement_id", "status"])
 
 
 def _m005_questions_feedback_tickets(db: sqlite_utils.Database) -> None:
-    db["kv"].create({"key": str, "value": str}, pk="key")
-    db["question_log"].create(
+    db.table("kv").create({"key": str, "value": str}, pk="key")
+    db.table("question_log").create(
         {
             "id": int,
             "at": str,
@@ -99,14 +99,14 @@ def _m005_questions_feedback_tickets(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["question_log"].create_index(["at"])
-    db["question_log"].create_index(["user_hash"])
-    db["feedback"].create(
+    db.table("question_log").create_index(["at"])
+    db.table("question_log").create_index(["user_hash"])
+    db.table("feedback").create(
         {"id": int, "at": str, "log_id": int, "entry_id": str, "vote": int, "user_hash": str},
         pk="id",
     )
-    db["feedback"].create_index(["user_hash", "log_id", "entry_id"], unique=True)
-    db["tickets"].create(
+    db.table("feedback").create_index(["user_hash", "log_id", "entry_id"], unique=True)
+    db.table("tickets").create(
         {
             "id": int,
             "created_at": str,
@@ -123,11 +123,11 @@ def _m005_questions_feedback_tickets(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["tickets"].create_index(["group_chat_id", "group_message_id"])
+    db.table("tickets").create_index(["group_chat_id", "group_message_id"])
 
 
 def _m006_indicator_values(db: sqlite_utils.Database) -> None:
-    db["indicator_values"].create(
+    db.table("indicator_values").create(
         {
             "id": int,
             "indicator": str,
@@ -139,7 +139,7 @@ def _m006_indicator_values(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["indicator_values"].create_index(["indicator", "year", "status"])
+    db.table("indicator_values").create_index(["indicator", "year", "status"])
 
 
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.

@@ -57,24 +57,24 @@ class Lexicon:
         stopwords: Iterable[str] = (),
     ) -> None:
         self.abbreviations: dict[str, list[Term]] = {}
-        for key, expansion in (abbreviations or {}).items():
-            self.abbreviations[fold(clean(str(key)))] = self._plain_terms(str(expansion))
+        for abbr, expansion in (abbreviations or {}).items():
+            self.abbreviations[fold(clean(str(abbr)))] = self._plain_terms(str(expansion))
         self.phrases: dict[tuple[str, ...], list[Term]] = {}
         for group in synonyms:
             canonical = self._plain_terms(group[0])
             for phrase in group:
-                key = tuple(t.folded for t in self._plain_terms(phrase))
-                if key:
-                    self.phrases.setdefault(key, canonical)
+                folded = tuple(t.folded for t in self._plain_terms(phrase))
+                if folded:
+                    self.phrases.setdefault(folded, canonical)
         self.stop: set[tuple[str, ...]] = set()  # folded stop phrases
         self.stop_accents: dict[str, set[str | None]] = {}  # folded stop word → its accent keys
         for word in stopwords:
             toks = tokens(clean(str(word)))
-            key = tuple(fold_token(t) for t in toks)
-            if len(key) == 1:
-                self.stop_accents.setdefault(key[0], set()).add(accent_key(toks[0]))
-            elif key:
-                self.stop.add(key)
+            stop = tuple(fold_token(t) for t in toks)
+            if len(stop) == 1:
+                self.stop_accents.setdefault(stop[0], set()).add(accent_key(toks[0]))
+            elif stop:
+                self.stop.add(stop)
         self.ambiguous: set[str] = set()
         self.max_phrase = max((len(k) for k in [*self.phrases, *self.stop]), default=1)
 

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from html import escape
 
 from telegram import Bot, Message
@@ -73,7 +74,7 @@ class Broadcaster:
         limiter: RateLimiter,
         concurrency: int = 32,
         channel_id: int | None = None,
-        officer_lang: callable = lambda user_id: "vi",  # type: ignore[valid-type]
+        officer_lang: Callable[[int], str] = lambda user_id: "vi",
     ) -> None:
         self.bot = bot
         self.store = store

@@ -90,11 +90,13 @@ async def on_callback(
         await query.answer(gettext(lang, "Dismissed."))
         await message.edit_text(gettext(lang, "🗑 Dismissed: {q}").format(q=group.text))
     elif data.arg == "find":
-        context.user_data["find_for"] = group.representative
+        if context.user_data is not None:
+            context.user_data["find_for"] = group.representative
         await query.answer()
         await message.reply_text(gettext(lang, "Type a few words to find the entry this question belongs to."))
     elif data.arg == "att" and core.engine.entry(data.extra) is not None:
         logged = qlog.get(group.representative)
+        assert core.learned_path is not None
         added = learned.add(core.learned_path, data.extra, (logged or {}).get("lang") or "vi", group.text)
         core.reload()
         qlog.mark(group.log_ids, "attached")
@@ -110,7 +112,9 @@ async def on_callback(
 async def find_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An officer's search words after tapping 🔎: offer matching entries to attach to."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or not message.text or "find_for" not in context.user_data:
+    if message is None or user is None or not message.text or not context.user_data:
+        return
+    if "find_for" not in context.user_data:
         return
     if not roles_of(context).is_officer(user.id):
         return

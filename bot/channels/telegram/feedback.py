@@ -42,7 +42,7 @@ async def on_callback(
         if markup is not None:
             rows = [
                 kb.feedback_row(data.page, data.extra, data.arg)
-                if any((b.callback_data or "").startswith("f:") for b in row)
+                if any(str(b.callback_data or "").startswith("f:") for b in row)
                 else list(row)
                 for row in markup.inline_keyboard
             ]

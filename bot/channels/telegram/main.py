@@ -223,9 +223,11 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> in
 
     async with app:
         await post_init(app)
+        updater = app.updater
+        assert updater is not None  # built with the default updater
         try:
             if settings.webhook_url:
-                await app.updater.start_webhook(
+                await updater.start_webhook(
                     listen=settings.webhook_listen,
                     port=settings.webhook_port,
                     url_path="telegram",
@@ -235,13 +237,13 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> in
                 )
                 log.info("bot @%s started with a webhook", app.bot.username)
             else:
-                await app.updater.start_polling(error_callback=polling_error, allowed_updates=Update.ALL_TYPES)
+                await updater.start_polling(error_callback=polling_error, allowed_updates=Update.ALL_TYPES)
                 log.info("bot @%s started, long polling", app.bot.username)
             await app.start()
             await stop.wait()
             log.info("stopping: no new updates; letting messages in flight finish")
-            if app.updater.running:
-                await app.updater.stop()
+            if updater.running:
+                await updater.stop()
         finally:
             await post_stop(app)
             if app.running:

@@ -319,7 +319,7 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(gettext(lang, "No scheduled announcements."))
         return
     for a in items:
-        when = dt.datetime.fromisoformat(a.scheduled_at).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+        when = dt.datetime.fromisoformat(a.scheduled_at or "").astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
         await message.reply_text(
             f"<b>#{a.id}</b> · {escape(when)}\n{escape(a.text_vi[:300])}",
             parse_mode=ParseMode.HTML,
