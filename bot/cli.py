@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
 
+    h = sub.add_parser("health", help="exit 0 when the running bot talked to Telegram recently (for HEALTHCHECK)")
+    h.add_argument("--max-age", type=float, default=120.0, help="seconds since the last heartbeat (default 120)")
+
+    b = sub.add_parser("backup", help="an online backup of the database, safe while the bot runs")
+    b.add_argument("path", type=Path, help="the backup file to write")
+
     q = sub.add_parser("qr", help="printable QR posters that open the bot on an entry")
     what = q.add_mutually_exclusive_group(required=True)
     what.add_argument("entry", nargs="?", help="one entry id, e.g. ocop.mien-dong")
@@ -242,6 +248,32 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from bot.services.heartbeat import age
+
+    seconds = age(args.data_dir or config.data_dir())
+    if seconds is None:
+        print("unhealthy: no heartbeat yet (the bot has not talked to Telegram)", file=sys.stderr)
+        return 1
+    if seconds > args.max_age:
+        print(f"unhealthy: last heartbeat {seconds:.0f}s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: last heartbeat {seconds:.0f}s ago")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.storage.db import DB_FILE, backup
+
+    source = (args.data_dir or config.data_dir()) / DB_FILE
+    if not source.is_file():
+        print(f"backup: no database at {source}", file=sys.stderr)
+        return 2
+    pages = backup(source, args.path)
+    print(f"backed up {source} to {args.path} ({pages} pages)")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.channels.telegram.main import run
 
@@ -254,6 +286,8 @@ COMMANDS = {
     "eval": cmd_eval,
     "run": cmd_run,
     "qr": cmd_qr,
+    "health": cmd_health,
+    "backup": cmd_backup,
     ("kb", "check"): cmd_kb_check,
     ("kb", "build"): cmd_kb_build,
     ("kb", "export"): cmd_kb_export,

@@ -82,9 +82,11 @@ class Settings:
     officers_chat_id: int | None = None
     channel_id: int | None = None
     log_level: str = "INFO"
+    log_format: str = "text"  # or json
     broadcast_rate: float = 25.0  # messages/s for broadcasts; Telegram allows about 30 in all
     broadcast_concurrency: int = 32  # sends in flight: at most these may repeat after a crash
     retention_days: int = 180  # how long logged questions are kept
+    flood_limit: int = 20  # messages a minute per user before the bot goes quiet
 
     @property
     def bot_id(self) -> str:
@@ -117,6 +119,9 @@ def load(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) 
     level = get("LOG_LEVEL", "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    log_format = get("LOG_FORMAT", "text").lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT must be text or json, got {log_format!r}")
     return Settings(
         token=token,
         api_base_url=api,
@@ -130,7 +135,9 @@ def load(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) 
         officers_chat_id=_int("OFFICERS_CHAT_ID", get("OFFICERS_CHAT_ID"), None),
         channel_id=_int("CHANNEL_ID", get("CHANNEL_ID"), None),
         log_level=level,
+        log_format=log_format,
         broadcast_rate=_float("BROADCAST_RATE", get("BROADCAST_RATE"), 25.0),
         broadcast_concurrency=_int("BROADCAST_CONCURRENCY", get("BROADCAST_CONCURRENCY"), 32) or 32,
+        flood_limit=_int("FLOOD_LIMIT", get("FLOOD_LIMIT"), 20) or 20,
         retention_days=_int("QUESTION_RETENTION_DAYS", get("QUESTION_RETENTION_DAYS"), 180) or 180,
     )

@@ -177,3 +177,29 @@ def connect(path: Path | str) -> sqlite_utils.Database:
     db.execute("PRAGMA busy_timeout=5000")
     migrate(db)
     return db
+
+
+def backup(source: Path | str, dest: Path | str) -> int:
+    """An online backup through SQLite's backup API: consistent even while the bot writes.
+    Returns the number of pages copied."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(str(source), timeout=30)
+    out = sqlite3.connect(str(tmp))
+    pages = 0
+
+    def progress(_status: int, remaining: int, total: int) -> None:
+        nonlocal pages
+        pages = total
+
+    try:
+        with out:
+            src.backup(out, pages=256, progress=progress, sleep=0.01)
+        out.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        out.close()
+        src.close()
+    tmp.replace(dest)
+    return pages

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+import time
 from hashlib import sha256
 from pathlib import Path
 
@@ -19,18 +20,21 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
 from bot.app import Core
-from bot.channels.telegram import curator, feedback, officer, plan, subscribe
+from bot.channels.telegram import curator, feedback, flood, officer, plan, subscribe
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster
 from bot.i18n import N_, gettext
-from bot.logs import setup_logging
+from bot.logs import install_redaction, setup_logging
 from bot.services.announcements import Announcements
+from bot.services.flood import FloodGuard
+from bot.services.heartbeat import Heartbeat
 from bot.services.indicators import Indicators
 from bot.services.questions import QuestionLog
 from bot.services.ratelimit import RateLimiter
@@ -72,12 +76,23 @@ async def post_init(app: Application) -> None:
 
 
 async def housekeeping(app: Application) -> None:
-    """Purge logged questions past their retention, at start and every six hours."""
+    """Purge logged questions past their retention (at start, then every six hours); in webhook
+    mode, check that Telegram answers every 30 s, for the heartbeat."""
+    settings: Settings = app.bot_data["settings"]
+    next_purge = 0.0
     while True:
-        purged = app.bot_data["questions"].purge()
-        if purged:
-            log.info("purged %d logged question(s) past their retention", purged)
-        await asyncio.sleep(6 * 3600)
+        if time.monotonic() >= next_purge:
+            purged = app.bot_data["questions"].purge()
+            if purged:
+                log.info("purged %d logged question(s) past their retention", purged)
+            next_purge = time.monotonic() + 6 * 3600
+        if settings.webhook_url:
+            try:
+                await app.bot.get_me()
+                app.bot_data["heartbeat"].beat()
+            except TelegramError as exc:
+                log.warning("Telegram did not answer the health probe: %s", exc.__class__.__name__)
+        await asyncio.sleep(30)
 
 
 async def post_stop(app: Application) -> None:
@@ -90,6 +105,20 @@ async def post_stop(app: Application) -> None:
     await broadcaster.bot.shutdown()
 
 
+class HeartbeatRequest(HTTPXRequest):
+    """The getUpdates connection: every successful answer from Telegram is a heartbeat."""
+
+    def __init__(self, heartbeat: Heartbeat, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.heartbeat = heartbeat
+
+    async def do_request(self, *args, **kwargs):
+        code, payload = await super().do_request(*args, **kwargs)
+        if code == 200:
+            self.heartbeat.beat()
+        return code, payload
+
+
 def broadcast_bot(settings: Settings) -> Bot:
     """A Bot of its own for broadcasts: its own connections and its own pacing, so that a large
     broadcast never queues the answers to people's questions behind it."""
@@ -98,9 +127,12 @@ def broadcast_bot(settings: Settings) -> Bot:
 
 
 def build_application(core: Core, settings: Settings) -> Application:
+    install_redaction([settings.token])
+    heartbeat = Heartbeat(settings.data_dir)
     app = (
         ApplicationBuilder()
         .token(settings.token)
+        .get_updates_request(HeartbeatRequest(heartbeat, connection_pool_size=1, read_timeout=20))
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
         .concurrent_updates(True)
@@ -118,6 +150,8 @@ def build_application(core: Core, settings: Settings) -> Application:
         core=core,
         users=users,
         settings=settings,
+        heartbeat=heartbeat,
+        flood=FloodGuard(settings.flood_limit, 60.0),
         roles=Roles(core.db, settings.admin_ids),
         questions=QuestionLog(core.db, settings.retention_days),
         tickets=Tickets(core.db),
@@ -136,6 +170,8 @@ def build_application(core: Core, settings: Settings) -> Application:
         ),
     )
 
+    # flood control sees every update first
+    app.add_handler(TypeHandler(Update, flood.guard), group=-10)
     # an officer's reply to a ticket in the officers' group goes back to the person who asked
     if settings.officers_chat_id is not None:
         app.add_handler(
@@ -260,7 +296,7 @@ def run(knowledge: Path | None = None, data_dir: Path | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, secrets=[settings.token])
+    setup_logging(settings.log_level, secrets=[settings.token], fmt=settings.log_format)
     core = Core.open(knowledge or settings.knowledge_dir, data_dir or settings.data_dir)
     app = build_application(core, settings)
 
