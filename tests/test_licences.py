@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 
 #: Reviewed by hand: the metadata mentions the GPL, but not as the licence we use.
 REVIEWED = {
-    "matplotlib": "matplotlib licence (PSF-style); its bundled FreeType is 'FTL OR GPL-2.0-or-later', used under the FTL",
+    "matplotlib": "PSF-style licence; its bundled FreeType is 'FTL OR GPL-2.0-or-later', used under the FTL",
 }
 
 GPL = re.compile(r"(?<![LA])GPL|GNU General Public License|GNU Affero", re.IGNORECASE)
