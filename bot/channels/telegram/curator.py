@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import core_of, questions_of, user_language
+from bot.channels.telegram.context import core_of, officers_only, questions_of, user_language
 from bot.i18n import gettext
 from bot.knowledge.store import prefix_search
 from bot.services import learned
@@ -44,14 +44,12 @@ def _group_text(group: Group, lang: str) -> str:
     return "\n".join(lines)
 
 
+@officers_only
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = user_language(update, context)
-    if not roles_of(context).is_officer(user.id):
-        await message.reply_text(gettext(lang, "This is for commune officers only."))
-        return
     groups = questions_of(context).unanswered(limit=MAX_GROUPS)
     if not groups:
         await message.reply_text(gettext(lang, "Nothing waiting: every question got an answer."))
@@ -68,6 +66,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
 
 
+@officers_only
 async def on_callback(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, message: Message, lang: str
 ) -> None:
@@ -75,9 +74,6 @@ async def on_callback(
     if query is None or user is None:
         return
     roles = roles_of(context)
-    if not roles.is_officer(user.id):
-        await query.answer(gettext(lang, "This is for commune officers only."), show_alert=True)
-        return
     qlog = questions_of(context)
     group = qlog.group_of(data.page)
     if group is None:

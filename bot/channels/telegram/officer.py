@@ -14,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.broadcast import Broadcaster, send_announcement
-from bot.channels.telegram.context import user_language
+from bot.channels.telegram.context import admins_only, officers_only, user_language
 from bot.channels.telegram.plan import confirm_value
 from bot.i18n import format_number, gettext
 from bot.services.announcements import Announcement, Announcements
@@ -45,13 +45,6 @@ def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     return user_language(update, context)
 
 
-async def _refuse(update: Update, lang: str) -> None:
-    if update.callback_query:
-        await update.callback_query.answer(gettext(lang, "This is for commune officers only."), show_alert=True)
-    elif update.effective_message:
-        await update.effective_message.reply_text(gettext(lang, "This is for commune officers only."))
-
-
 # --- officers (admins only) ---------------------------------------------------------------------
 def _target_user(message: Message, args: list[str]) -> int | None:
     if len(args) >= 2 and re.fullmatch(r"\d{1,15}", args[1]):
@@ -62,6 +55,7 @@ def _target_user(message: Message, args: list[str]) -> int | None:
     return None
 
 
+@admins_only
 async def officer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/officer add <id> | /officer remove <id> (or reply to a forwarded message) | /officer list"""
     message, user = update.effective_message, update.effective_user
@@ -69,9 +63,6 @@ async def officer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     lang = _lang(update, context)
     roles = roles_of(context)
-    if not roles.is_admin(user.id):
-        await _refuse(update, lang)
-        return
     args = context.args or []
     action = args[0] if args else "list"
     if action in ("add", "remove"):
@@ -121,14 +112,12 @@ def _audience_text(subs: Subscriptions, lang: str) -> str:
     return text + "."
 
 
+@officers_only
 async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = _lang(update, context)
-    if not roles_of(context).is_officer(user.id):
-        await _refuse(update, lang)
-        return
     a = store_of(context).new_draft(user.id)
     roles_of(context).audit(user.id, "announcement.draft", {"id": a.id})
     subs = subs_of(context)
@@ -234,15 +223,13 @@ async def _preview(message: Message, context: ContextTypes.DEFAULT_TYPE, a: Anno
     )
 
 
+@officers_only
 async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
     lang = _lang(update, context)
     roles = roles_of(context)
-    if not roles.is_officer(user.id):
-        await _refuse(update, lang)
-        return
     store, subs = store_of(context), subs_of(context)
     message = query.message if isinstance(query.message, Message) else None
     action, arg = data.arg, data.extra
@@ -306,14 +293,12 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
 
 
+@officers_only
 async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = _lang(update, context)
-    if not roles_of(context).is_officer(user.id):
-        await _refuse(update, lang)
-        return
     items = store_of(context).pending()
     if not items:
         await message.reply_text(gettext(lang, "No scheduled announcements."))
@@ -329,14 +314,12 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
+@officers_only
 async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = _lang(update, context)
-    if not roles_of(context).is_officer(user.id):
-        await _refuse(update, lang)
-        return
     store = store_of(context)
     items = store.recent()
     if not items:

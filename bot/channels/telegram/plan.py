@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import core_of, user_language
+from bot.channels.telegram.context import core_of, officers_only, user_language
 from bot.channels.telegram.render import split_message
 from bot.i18n import format_number, format_percent, gettext
 from bot.knowledge.schema import Indicator
@@ -148,16 +148,13 @@ async def on_callback(context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, mes
 
 
 # --- officers ------------------------------------------------------------------------------------
+@officers_only
 async def capnhat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/capnhat <indicator> <year> <value>: record a measured value (confirmed with a button)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = user_language(update, context)
-    roles: Roles = context.application.bot_data["roles"]
-    if not roles.is_officer(user.id):
-        await message.reply_text(gettext(lang, "This is for commune officers only."))
-        return
     store = indicators_of(context)
     args = context.args or []
     usage = (
@@ -226,16 +223,13 @@ async def confirm_value(
         )
 
 
+@officers_only
 async def qr_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/qr <entry id>: a printable PNG poster whose code opens the bot on that entry."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = user_language(update, context)
-    roles: Roles = context.application.bot_data["roles"]
-    if not roles.is_officer(user.id):
-        await message.reply_text(gettext(lang, "This is for commune officers only."))
-        return
     core = core_of(context)
     entry = core.engine.entry(context.args[0]) if context.args else None
     if entry is None:

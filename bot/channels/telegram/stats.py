@@ -9,20 +9,18 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram.context import core_of, questions_of, user_language
+from bot.channels.telegram.context import core_of, officers_only, questions_of, user_language
 from bot.i18n import format_number, format_percent, gettext
 from bot.services import charts
 from bot.services.stats import compute
 
 
+@officers_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     lang = user_language(update, context)
-    if not context.application.bot_data["roles"].is_officer(user.id):
-        await message.reply_text(gettext(lang, "This is for commune officers only."))
-        return
     core = core_of(context)
     s = compute(core.db, questions_of(context), context.application.bot_data["subscriptions"])
     n = lambda v: format_number(v, lang, 0)
