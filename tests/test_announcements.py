@@ -29,7 +29,7 @@ def knowledge_with_villages(tmp_path):
 @pytest.fixture
 async def bot(tmp_path, knowledge_with_villages):
     h = await harness.start(knowledge_with_villages, tmp_path / "data", broadcast_rate=200.0)
-    h.core.db["officers"].insert({"user_id": OFFICER, "added_by": ADMIN, "added_at": "2026-01-01"})
+    h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
     yield h
     await harness.stop(h)
 
@@ -210,7 +210,7 @@ async def test_photo_announcement(bot):
 async def test_schedule_list_cancel_and_it_survives_a_restart(tmp_path, knowledge_with_villages):
     data = tmp_path / "data"
     h = await harness.start(knowledge_with_villages, data, broadcast_rate=200.0)
-    h.core.db["officers"].insert({"user_id": OFFICER, "added_by": ADMIN, "added_at": "2026-01-01"})
+    h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
     h.seed_users([501])
     h.app.bot_data["subscriptions"].toggle(501, "general")
     await compose(h, "Tiêm chủng mở rộng sáng thứ Bảy")
@@ -309,7 +309,7 @@ async def test_the_rate_limit_is_respected_and_questions_still_get_answers(tmp_p
     api.chat_limit = 5  # Telegram tolerates short bursts in one chat, not sustained ones
     h = await harness.start(knowledge_with_villages, tmp_path / "data", api=api, broadcast_rate=15.0)
     try:
-        h.core.db["officers"].insert({"user_id": OFFICER, "added_by": ADMIN, "added_at": "2026-01-01"})
+        h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
         recipients = list(range(10_000, 10_060))
         h.seed_users(recipients)
         await compose(h, "Lịch cắt điện", topics=("emergency",))

@@ -20,7 +20,7 @@ GROUP = -100777
 @pytest.fixture
 async def bot(tmp_path):
     h = await harness.start(KNOWLEDGE, tmp_path / "data", officers_chat_id=GROUP)
-    h.core.db["officers"].insert({"user_id": OFFICER, "added_by": ADMIN, "added_at": "2026-01-01"})
+    h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
     yield h
     await harness.stop(h)
 
@@ -184,7 +184,7 @@ async def test_a_question_reaches_an_officer_and_the_reply_comes_back(bot):
 async def test_a_ticket_survives_a_restart(tmp_path):
     data = tmp_path / "data"
     h = await harness.start(KNOWLEDGE, data, officers_chat_id=GROUP)
-    h.core.db["officers"].insert({"user_id": OFFICER, "added_by": ADMIN, "added_at": "2026-01-01"})
+    h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
     asker = h.api.user(1701, "en")
     reply = await h.reply_to("what time does bus number 5 leave", user=asker)
     h.api.press(next(d for _, d in buttons(reply) if d.startswith("k:")), user=asker)

@@ -144,7 +144,7 @@ def test_qr_all_writes_one_poster_per_entry(tmp_path, kb):
 @pytest.fixture
 async def bot(tmp_path):
     h = await harness.start(KNOWLEDGE, tmp_path / "data")
-    h.core.db["officers"].insert({"user_id": OFFICER, "added_by": ADMIN, "added_at": "2026-01-01"})
+    h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
     yield h
     await harness.stop(h)
 

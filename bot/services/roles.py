@@ -16,6 +16,7 @@ class Roles:
     def __init__(self, db: sqlite_utils.Database, admin_ids: tuple[int, ...] | list[int] = ()) -> None:
         self.db = db
         self.admin_ids = frozenset(admin_ids)
+        self._officers: frozenset[int] | None = None  # read once; every update checks it
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.admin_ids
@@ -25,19 +26,23 @@ class Roles:
             return False
         if self.is_admin(user_id):
             return True
-        return bool(list(self.db.query("select 1 from officers where user_id = ?", [user_id])))
+        if self._officers is None:
+            self._officers = frozenset(r["user_id"] for r in self.db.query("select user_id from officers"))
+        return user_id in self._officers
 
     def add_officer(self, actor: int, user_id: int) -> bool:
         """True when newly added."""
         if self.is_officer(user_id) and not self.is_admin(user_id):
             return False
         self.db.table("officers").insert({"user_id": user_id, "added_by": actor, "added_at": now_iso()}, replace=True)
+        self._officers = None
         self.audit(actor, "officer.add", {"user_id": user_id})
         return True
 
     def remove_officer(self, actor: int, user_id: int) -> bool:
         existed = bool(list(self.db.query("select 1 from officers where user_id = ?", [user_id])))
         self.db.execute("delete from officers where user_id = ?", [user_id])
+        self._officers = None
         self.audit(actor, "officer.remove", {"user_id": user_id, "existed": existed})
         return existed
 
