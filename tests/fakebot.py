@@ -338,6 +338,7 @@ class ControlledFake(FakeBotAPI):
     async def start(self, port: int = 0) -> None:  # type: ignore[override]
         app = web.Application()
         app.router.add_route("POST", "/_control/push", self._push)
+        app.router.add_route("POST", "/_control/push_many", self._push_many)
         app.router.add_route("GET", "/_control/calls", self._calls)
         app.router.add_route("POST", "/_control/config", self._config)
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
@@ -352,6 +353,12 @@ class ControlledFake(FakeBotAPI):
         if "text" in update:  # shorthand: {"text": ..., "user_id": ...}
             update = {"message": self.message(update["text"], user=self.user(update["user_id"]))}
         return web.json_response({"update_id": self.push(update)})
+
+    async def _push_many(self, request: web.Request) -> web.Response:
+        """[{"text", "user_id"}, ...] pushed at once; returns the server's monotonic time of the push."""
+        for item in await request.json():
+            self.push({"message": self.message(item["text"], user=self.user(item["user_id"]))})
+        return web.json_response({"at": time.monotonic()})
 
     async def _calls(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", 0))

@@ -49,16 +49,21 @@ class QuestionLog:
         return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:32]
 
     def log(self, user_id: int | None, text: str, lang: str, status: str, entry_id: str | None, score: float) -> int:
-        row = {
-            "at": now_iso(),
-            "text": text[:1000],
-            "lang": lang,
-            "entry_id": entry_id,
-            "score": round(score, 4),
-            "status": status,
-            "user_hash": self.user_hash(user_id) if user_id is not None else None,
-        }
-        return int(self.db.table("question_log").insert(row).last_pk or 0)
+        """One question; plain SQL, since it runs for every message."""
+        cur = self.db.execute(
+            "insert into question_log (at, text, lang, entry_id, score, status, user_hash) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                now_iso(),
+                text[:1000],
+                lang,
+                entry_id,
+                round(score, 4),
+                status,
+                self.user_hash(user_id) if user_id is not None else None,
+            ],
+        )
+        return int(cur.lastrowid or 0)
 
     def get(self, log_id: int) -> dict | None:
         rows = list(self.db.query("select * from question_log where id = ?", [log_id]))

@@ -16,18 +16,16 @@ class Users:
         self.db = db
 
     def seen(self, user_id: int, default_language: str) -> str:
-        """Record that the user was seen; returns their language (stored, else ``default_language``)."""
+        """Record that the user was seen; returns their language (stored, else ``default_language``).
+        One statement: this runs for every message."""
         now = _now()
-        row = self.get(user_id)
-        if row is None:
-            self.db.table("users").insert(
-                {"id": user_id, "language": default_language, "first_seen": now, "last_seen": now},
-                pk="id",
-                ignore=True,
-            )
-            return default_language
-        self.db.table("users").update(user_id, {"last_seen": now})
-        return row["language"] or default_language
+        row = self.db.execute(
+            """insert into users (id, language, first_seen, last_seen) values (?, ?, ?, ?)
+               on conflict (id) do update set last_seen = excluded.last_seen
+               returning language""",
+            [user_id, default_language, now, now],
+        ).fetchone()
+        return (row[0] if row else None) or default_language
 
     def get(self, user_id: int) -> dict | None:
         rows = list(self.db.query("select * from users where id = ?", [user_id]))

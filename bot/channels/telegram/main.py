@@ -135,7 +135,10 @@ def build_application(core: Core, settings: Settings) -> Application:
         .get_updates_request(HeartbeatRequest(heartbeat, connection_pool_size=1, read_timeout=20))
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
-        .concurrent_updates(True)
+        # up to 32 updates handled at once, over a pool of connections sized to match: a larger
+        # pool only makes every request scan more idle connections
+        .concurrent_updates(32)
+        .connection_pool_size(40)
         # replies: 20 a minute in groups, and a RetryAfter is waited out and retried, not lost;
         # no overall cap here — broadcasts are paced separately, below Telegram's limit
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=20, group_time_period=60, max_retries=3))
