@@ -290,6 +290,8 @@ async def test_blocked_gone_migrated_throttled_and_failing_chats(bot):
     assert len(subs.recipients(["general"])) == 3  # the two unreachable ones are skipped from now on
     for chat in (803, 804, 805):  # throttled and 5xx: retried until delivered, once
         assert len(api.sent(chat_id=chat)) == 1
+    await bot.reply_to("/start", user=api.user(801, "vi"))  # unblocked the bot and came back
+    assert len(subs.recipients(["general"])) == 4
 
 
 async def test_chat_migration_updates_the_stored_chat(bot):

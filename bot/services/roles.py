@@ -58,6 +58,3 @@ class Roles:
                 "details": json.dumps(details or {}, ensure_ascii=False),
             }
         )
-
-    def audit_log(self, limit: int = 50) -> list[dict]:
-        return list(self.db.query("select * from audit order by id desc limit ?", [limit]))

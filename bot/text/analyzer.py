@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.text.normalize import accent_key, clean, fold, has_diacritics, tokens
-from bot.text.syllable import decode_telex, is_syllable, spelling_variant, stem
+from bot.text.syllable import decode_telex, spelling_variant, stem
 
 #: Picks a replacement for an unknown token: (token, previous, next) → known token or None.
 Corrector = Callable[[str, str | None, str | None], str | None]
@@ -35,11 +35,6 @@ class Analysis:
     accented: bool  # the user typed diacritics
     unknown: list[str] = field(default_factory=list)  # tokens the vocabulary does not know
 
-    def unigrams(self) -> list[Term]:
-        return self.terms
-
-    def bigrams(self) -> list[tuple[Term, Term]]:
-        return list(zip(self.terms, self.terms[1:]))
 
 
 @lru_cache(maxsize=65536)
@@ -187,7 +182,3 @@ class Lexicon:
                 elif term.folded in self.ambiguous and not english:
                     result.append(Term(term.folded, None, term.repaired, True))
         return result
-
-
-def is_vietnamese_word(folded: str) -> bool:
-    return is_syllable(folded)

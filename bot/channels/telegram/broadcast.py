@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from html import escape
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -243,13 +243,3 @@ class Broadcaster:
             self.store.recalled(row_id)
         self.store.mark_recalled(announcement_id)
         return deleted
-
-
-async def edit_or_send(bot: Bot, message: Message | None, chat_id: int, text: str) -> None:
-    if message is not None:
-        try:
-            await message.edit_text(text)
-            return
-        except BadRequest:
-            pass
-    await bot.send_message(chat_id, text)

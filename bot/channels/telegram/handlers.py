@@ -69,6 +69,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = user_language(update, context)
     core = core_of(context)
+    if update.effective_user is not None:  # back after blocking the bot: announcements resume
+        context.application.bot_data["subscriptions"].reactivate(update.effective_user.id)
     if context.args:
         entry_id = kb.entry_from_payload(context.args[0])
         if entry_id and core.engine.entry(entry_id):
