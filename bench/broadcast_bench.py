@@ -1,6 +1,6 @@
 """Broadcast benchmark: 10,000 subscribers against the fake Bot API enforcing a rate limit.
 
-    python bench/broadcast_bench.py [--subscribers 10000] [--limit 300] [--rate 285]
+    python bench/broadcast_bench.py [--subscribers 10000] [--limit 300] [--rate 280]
 
 The fake server runs in a process of its own (as Telegram would) and refuses with 429 anything
 beyond --limit messages in any one-second window. The bot broadcasts at --rate, leaving the rest
@@ -56,7 +56,7 @@ async def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--subscribers", type=int, default=10_000)
     p.add_argument("--limit", type=float, default=300)
-    p.add_argument("--rate", type=float, default=285)
+    p.add_argument("--rate", type=float, default=280)
     p.add_argument("--questions-per-second", type=float, default=5)
     args = p.parse_args()
 
