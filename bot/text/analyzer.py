@@ -36,7 +36,6 @@ class Analysis:
     unknown: list[str] = field(default_factory=list)  # tokens the vocabulary does not know
 
 
-
 @lru_cache(maxsize=65536)
 def fold_token(raw: str) -> str:
     return stem(spelling_variant(fold(raw)))
