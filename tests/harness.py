@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -68,3 +71,13 @@ async def stop(h: Harness, keep_api: bool = False) -> None:
 def buttons(call: dict) -> list[tuple[str, str]]:
     markup = call.get("reply_markup") or {}
     return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def run_bot_process(cwd: Path, stdout: int = asyncio.subprocess.DEVNULL, **env: str):
+    """`python -m bot run` as its own process, with this environment minus any Telegram/webhook
+    settings of the machine, plus ``env``. stderr is piped, for the tests to read."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    full.update(env)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=cwd, env=full, stdout=stdout, stderr=asyncio.subprocess.PIPE
+    )

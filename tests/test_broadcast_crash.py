@@ -4,15 +4,14 @@ were in flight at the kill may arrive twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from pathlib import Path
 
 from bot.app import Core
 from tests.conftest import KNOWLEDGE
 from tests.fakebot import TOKEN, FakeBotAPI
+from tests.harness import run_bot_process
 
 OFFICER = 4242
 RECIPIENTS = list(range(20_000, 20_300))
@@ -20,8 +19,8 @@ CONCURRENCY = 8
 
 
 async def start_bot(data: Path, api: FakeBotAPI) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
+    return await run_bot_process(
+        data.parent,
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api.base_url,
         BOT_DATA_DIR=str(data),
@@ -29,16 +28,6 @@ async def start_bot(data: Path, api: FakeBotAPI) -> asyncio.subprocess.Process:
         BROADCAST_RATE="60",
         BROADCAST_CONCURRENCY=str(CONCURRENCY),
         LOG_LEVEL="WARNING",
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=data.parent,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
     )
 
 

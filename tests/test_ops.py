@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
 import sqlite3
 import subprocess
@@ -22,6 +21,7 @@ from bot.settings import SettingsError, load
 from bot.storage.db import MIGRATIONS, connect
 from tests.conftest import KNOWLEDGE, ROOT
 from tests.fakebot import TOKEN, FakeBotAPI
+from tests.harness import run_bot_process
 
 GOOD = {"TELEGRAM_BOT_TOKEN": TOKEN}
 
@@ -176,8 +176,7 @@ async def test_sigterm_mid_broadcast_loses_nothing(tmp_path):
 
     api = FakeBotAPI()
     await api.start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(
+    env = dict(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api.base_url,
         BOT_DATA_DIR=str(data),
@@ -187,16 +186,7 @@ async def test_sigterm_mid_broadcast_loses_nothing(tmp_path):
     )
 
     async def start() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        return await run_bot_process(tmp_path, **env)
 
     def delivered() -> Counter:
         wanted = {str(r) for r in RECIPIENTS}

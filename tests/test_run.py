@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.fakebot import TOKEN, Failure, FakeBotAPI
+from tests.harness import run_bot_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,18 +23,8 @@ def free_port() -> int:
 
 
 async def start_bot(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    full.update({"BOT_DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO", **env})
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=full,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    defaults = {"BOT_DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "INFO"}
+    return await run_bot_process(tmp_path, asyncio.subprocess.PIPE, **{**defaults, **env})
 
 
 async def finish(proc: asyncio.subprocess.Process, timeout: float = 30) -> tuple[int, str]:

@@ -41,10 +41,6 @@ def subs_of(context: ContextTypes.DEFAULT_TYPE) -> Subscriptions:
     return context.application.bot_data["subscriptions"]
 
 
-def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    return user_language(update, context)
-
-
 # --- officers (admins only) ---------------------------------------------------------------------
 def _target_user(message: Message, args: list[str]) -> int | None:
     if len(args) >= 2 and re.fullmatch(r"\d{1,15}", args[1]):
@@ -61,7 +57,7 @@ async def officer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = _lang(update, context)
+    lang = user_language(update, context)
     roles = roles_of(context)
     args = context.args or []
     action = args[0] if args else "list"
@@ -117,7 +113,7 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = _lang(update, context)
+    lang = user_language(update, context)
     a = store_of(context).new_draft(user.id)
     roles_of(context).audit(user.id, "announcement.draft", {"id": a.id})
     subs = subs_of(context)
@@ -136,7 +132,7 @@ async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     a = store.draft_of(user.id)
     if a is None or a.stage not in ("text", "text_en", "when"):
         return
-    lang = _lang(update, context)
+    lang = user_language(update, context)
     text = message.text or message.caption or ""
     if a.stage == "when":
         when = parse_when(text)
@@ -228,7 +224,7 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    lang = _lang(update, context)
+    lang = user_language(update, context)
     roles = roles_of(context)
     store, subs = store_of(context), subs_of(context)
     message = query.message if isinstance(query.message, Message) else None
@@ -298,7 +294,7 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = _lang(update, context)
+    lang = user_language(update, context)
     items = store_of(context).pending()
     if not items:
         await message.reply_text(gettext(lang, "No scheduled announcements."))
@@ -319,7 +315,7 @@ async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = _lang(update, context)
+    lang = user_language(update, context)
     store = store_of(context)
     items = store.recent()
     if not items:
