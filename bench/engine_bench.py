@@ -107,7 +107,7 @@ def _build(factory, trace: bool):
 
 
 def measure(label: str, kb: KnowledgeBase, questions, repeats: int, trace: bool = True) -> None:
-    cal = Calibration(**kb.calibration) if kb.calibration else None
+    cal = Calibration.from_params(kb.calibration)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine, build, engine_peak = _build(lambda: Engine(kb, cal), trace)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -18,7 +18,7 @@ from bot.storage.db import DB_FILE, connect
 
 
 def _engine(kb: KnowledgeBase) -> Engine:
-    return Engine(kb, Calibration(**kb.calibration) if kb.calibration else None)
+    return Engine(kb, Calibration.from_params(kb.calibration))
 
 
 @dataclass

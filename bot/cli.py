@@ -44,9 +44,21 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="?", help="the question; omit with --json to read stdin")
     a.add_argument("--json", action="store_true", help="read questions one per line, print one JSON object per line")
     a.add_argument("--lang", default="vi", choices=["vi", "en"], help="language when a question does not tell")
+    a.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --json: add the decision's features, their weights and the threshold",
+    )
 
-    e = sub.add_parser("eval", help="accuracy on the held-out dev question set")
-    e.add_argument("--questions", type=Path, default=config.PACKAGE_ROOT / "tests" / "dev" / "questions.yaml")
+    e = sub.add_parser("eval", help="accuracy on a held-out question set (tests/dev, or tests/sealed)")
+    e.add_argument(
+        "--set",
+        dest="question_set",
+        choices=["dev", "sealed"],
+        default="dev",
+        help="dev: the tuning set (tests/dev/); sealed: the set nothing is tuned on (tests/sealed/)",
+    )
+    e.add_argument("--questions", type=Path, help="a question file or folder instead of --set")
     e.add_argument("--failures", action="store_true", help="list every miss")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -57,8 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     ex = kbs.add_parser("export", help="print every entry")
     ex.add_argument("--json", action="store_true", required=True, help='print {"entries": [...]}')
     cal = kbs.add_parser("calibrate", help="fit the confidence and write knowledge/calibration.yaml")
-    cal.add_argument("--max-wrong", type=float, default=0.05, help="wrong answers allowed on the folds")
-    cal.add_argument("--threshold", type=float, help="answer at or above this confidence (default: from --max-wrong)")
+    cal.add_argument(
+        "--max-wrong", type=float, default=0.05, help="share of generated questions allowed a wrong answer"
+    )
+    cal.add_argument(
+        "--min-rejection", type=float, default=0.9, help="share of generated near misses that must be refused"
+    )
 
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
 
@@ -140,29 +156,38 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_calibrate(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     import yaml
 
-    from bot.engine.calibrate import collect, fit, reliability
+    from bot.engine.calibrate import calibrate, log_loss, reliability, summary
     from bot.knowledge.loader import CALIBRATION_FILE, load_or_raise
 
     root = _knowledge(args)
     kb = load_or_raise(root)
-    samples = collect(kb)
-    cal = fit(samples, max_wrong=args.max_wrong)
-    if args.threshold is not None:
-        cal = replace(cal, threshold=args.threshold)
-    params = {k: getattr(cal, k) for k in ("bias", "w_score", "w_margin", "threshold", "suggest_floor")}
+    cal, samples = calibrate(kb, max_wrong=args.max_wrong, min_rejection=args.min_rejection)
     header = (
-        "# Written by `python -m bot kb calibrate`: the confidence fitted on the knowledge base's own\n"
-        "# questions (held out in folds, with whole entries removed as negatives). Re-run after large edits.\n"
+        "# Written by `python -m bot kb calibrate` — do not edit by hand; re-run it after editing knowledge/.\n"
+        "# The decision to answer: a logistic model over the matcher's features (bot/engine/matcher.py),\n"
+        "# fitted on questions generated from the knowledge base's own (held out in folds, wrapped in the\n"
+        "# context of training.yaml, unaccented, abbreviated, misspelled; removed entries and subject swaps as\n"
+        "# negatives). No evaluation question is used.\n"
     )
-    body = {"params": params, "samples": len(samples), "right": sum(s.right for s in samples)}
+    body = {
+        "params": cal.as_params(),
+        "fitted_on": {
+            "samples": len(samples),
+            "right": sum(s.right for s in samples),
+            "near_misses": sum(s.kind == "near-miss" for s in samples),
+            "max_wrong": args.max_wrong,
+            "min_rejection": args.min_rejection,
+        },
+    }
     (root / CALIBRATION_FILE).write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
-    print(f"{len(samples)} samples; params {params}")
+    print(f"{len(samples)} samples, log loss {log_loss(samples, cal):.3f}; threshold {cal.threshold}")
+    print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in cal.weights.items()) + f", bias {cal.bias:+.2f}")
     for mean, share, n in reliability(samples, cal):
         print(f"  confidence ~{mean:.2f}: right {share:.2f} of {n}")
+    for key, row in summary(samples, cal).items():
+        print(f"  {key:<24} n={int(row['n']):>5}  answered {row['answered']:.3f}  right {row['right']:.3f}")
     return 0
 
 
@@ -177,6 +202,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     def reply(question: str) -> tuple[dict[str, object], str]:
         result = core.engine.ask(question, args.lang)
         row = result.to_dict()
+        if args.explain:
+            row["explain"] = result.explain(core.engine.calibration.threshold)
         answer = (
             core.answer(result.entry_id, result.lang) if result.status is Status.ANSWER and result.entry_id else None
         )
@@ -213,8 +240,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load_or_raise
 
     kb = load_or_raise(_knowledge(args))
-    engine = Engine(kb, Calibration(**kb.calibration) if kb.calibration else None)
-    report = evaluate(engine, load_questions(args.questions))
+    engine = Engine(kb, Calibration.from_params(kb.calibration))
+    path = args.questions or config.PACKAGE_ROOT / "tests" / args.question_set
+    if not path.exists():
+        print(f"eval: no question set at {path}", file=sys.stderr)
+        return 2
+    report = evaluate(engine, load_questions(path))
     if args.json:
         print(json.dumps(report.figures(), indent=1))
     else:

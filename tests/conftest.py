@@ -23,7 +23,7 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def engine(kb: KnowledgeBase) -> Engine:
-    return Engine(kb, Calibration(**kb.calibration) if kb.calibration else None)
+    return Engine(kb, Calibration.from_params(kb.calibration))
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ async def test_curator_attaches_a_failed_question_and_the_bot_answers_it_at_once
     asker = bot.api.user(1301, "vi")
     for q in [
         "xin giấy xác nhận thông tin cư trú CT07 ở đâu",
-        "mẫu CT07 xác nhận cư trú",
+        "giấy xác nhận thông tin cư trú CT07 xin ở đâu",
         "xin giấy xác nhận thông tin cư trú CT07 ở đâu",
     ]:
         reply = await bot.reply_to(q, user=asker)

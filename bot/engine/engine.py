@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from bot.engine.index import Index
-from bot.engine.matcher import Calibration, Matcher
+from bot.engine.matcher import Calibration, Matcher, Scored
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 from bot.text.normalize import clean, fold, has_latin, tokens
@@ -32,6 +32,8 @@ class Result:
     suggestions: list[str] = field(default_factory=list)
     score: float = 0.0
     ranked: list[str] = field(default_factory=list)  # best candidates whatever the threshold
+    features: dict[str, float] = field(default_factory=dict)  # what the decision saw (see matcher.FEATURES)
+    contributions: dict[str, float] = field(default_factory=dict)  # each feature's share of the decision
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -41,6 +43,17 @@ class Result:
             "status": self.status.value,
             "suggestions": self.suggestions,
             "lang": self.lang,
+        }
+
+    def explain(self, threshold: float) -> dict[str, object]:
+        """Why the engine answered or not: the features, their contributions and the threshold."""
+        return {
+            "ranked": self.ranked[:MAX_SUGGESTIONS],
+            "features": {k: round(v, 4) for k, v in self.features.items()},
+            "contributions": {k: round(v, 3) for k, v in self.contributions.items()},
+            "confidence": round(self.confidence, 4),
+            "threshold": threshold,
+            "decision": self.status.value,
         }
 
 
@@ -67,25 +80,31 @@ class Engine:
             return Result(question, Status.EMPTY, fallback)
         if not has_latin(words):
             return Result(question, Status.UNSUPPORTED, fallback)
-        ranking = self.matcher.rank(cleaned)
+        ranking = self.matcher.read(cleaned)
         reply_lang = ranking.lang or fallback
         if not ranking.scored:
             return Result(question, Status.NONE, reply_lang)
         best = ranking.scored[0]
-        runner = ranking.scored[1].score if len(ranking.scored) > 1 else 0.0
         cal = self.calibration
-        confidence = cal.confidence(best.score, best.score - runner)
+        features = ranking.features()
+        confidence = cal.confidence(features)
         ids = [self.index.items[s.index].entry.id for s in ranking.scored]
-        near = [self.index.items[s.index].entry.id for s in ranking.scored if s.score >= cal.suggest_floor][
-            :MAX_SUGGESTIONS
-        ]
+        near = [self.index.items[s.index].entry.id for s in ranking.scored if self._plausible(s)][:MAX_SUGGESTIONS]
+        explained = {"features": features, "contributions": cal.contributions(features)}
         if confidence >= cal.threshold:
-            return Result(question, Status.ANSWER, reply_lang, ids[0], confidence, near[1:], best.score, ids)
+            rest = [i for i in near if i != ids[0]][: MAX_SUGGESTIONS - 1]
+            return Result(question, Status.ANSWER, reply_lang, ids[0], confidence, rest, best.score, ids, **explained)
         status = Status.SUGGEST if near else Status.NONE
-        return Result(question, status, reply_lang, None, confidence, near, best.score, ids)
+        return Result(question, status, reply_lang, None, confidence, near, best.score, ids, **explained)
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
         """Entries for a browse-style search (inline mode): best first, no threshold but the floor."""
         ranking = self.matcher.rank(clean(query), limit=limit)
         floor = self.calibration.suggest_floor
-        return [self.index.items[s.index].entry for s in ranking.scored if s.score >= floor]
+        return [self.index.items[s.index].entry for s in ranking.scored if self._plausible(s, floor)]
+
+    def _plausible(self, s: Scored, floor: float | None = None) -> bool:
+        """Worth offering as a suggestion: the question holds a good part of one of the entry's
+        texts, or the entry explains most of the question."""
+        floor = self.calibration.suggest_floor if floor is None else floor
+        return s.containment >= floor or s.coverage >= 2 * floor

@@ -29,8 +29,9 @@ class IndexedEntry:
     primary: set[str] = field(default_factory=set)  # title, questions, keywords
     secondary: set[str] = field(default_factory=set)  # answer and service details
     accents: set[str] = field(default_factory=set)  # accent keys of every token it contains
-    texts: list[tuple[frozenset[str], float]] = field(default_factory=list)  # features, norm
+    texts: list[tuple[frozenset[str], float, float]] = field(default_factory=list)  # features, L2 norm, idf mass
     text_postings: dict[str, list[int]] = field(default_factory=dict)  # feature → texts holding it
+    numbers: dict[str, set[str]] = field(default_factory=dict)  # word → numbers after it ("va" → {"6"})
 
 
 def make_lexicon(kb: KnowledgeBase) -> Lexicon:
@@ -64,18 +65,24 @@ class Index:
         per_entry = [(e, _primary_texts(e, kb.learned.get(e.id, {})), _secondary_texts(e)) for e in kb.entries]
 
         accents_by_word: dict[str, set[str | None]] = {}
-        self.words: dict[str, set[str]] = {"vi": set(), "en": set()}  # folded raw words, for language detection
+        words: dict[str, set[str]] = {"vi": set(), "en": set()}  # folded raw words of each language's texts
+        self.names: set[str] = set()  # accented words the English texts use too: names (Mường Lư, Sâm Lai Châu)
         for _e, prim, sec in per_entry:
             for lang, text in [*prim, *sec]:
                 for tok in tokens(clean(text)):
                     word = fold(tok)
                     accents_by_word.setdefault(word, set()).add(accent_key(tok))
                     if lang:
-                        self.words[lang].add(word)
+                        words[lang].add(word)
+                    if lang == "en" and word != tok:
+                        self.names.add(tok)
         self.lexicon.learn_content_words(accents_by_word)
         for lang in ("vi", "en"):
             for stop in kb.lexicon.stopwords.vi if lang == "vi" else kb.lexicon.stopwords.en:
-                self.words[lang].update(fold(t) for t in tokens(clean(stop)))
+                words[lang].update(fold(t) for t in tokens(clean(stop)))
+        #: words that tell one language from the other: those only one side's texts use
+        self.language_words: dict[str, str] = {w: "vi" for w in words["vi"] - words["en"]}
+        self.language_words.update({w: "en" for w in words["en"] - words["vi"]})
 
         self.items: list[IndexedEntry] = []
         df: Counter[str] = Counter()
@@ -85,10 +92,14 @@ class Index:
                 feats = features(self.lexicon.analyze(text))
                 item.primary |= feats
                 if feats:
-                    item.texts.append((frozenset(feats), 0.0))
+                    item.texts.append((frozenset(feats), 0.0, 0.0))
             for _lang, text in sec:
                 item.secondary |= features(self.lexicon.analyze(text))
             item.secondary -= item.primary
+            for f in item.primary:
+                a, _, b = f.partition("_")
+                if b.isdigit() and not a.isdigit():  # a name's number ("chu va 6"), not a quantity ("6 tuổi")
+                    item.numbers.setdefault(a, set()).add(b)
             item.accents = {a for _l, t in [*prim, *sec] for tok in tokens(clean(t)) if (a := accent_key(tok))}
             df.update(item.primary | item.secondary)
             self.items.append(item)
@@ -97,8 +108,11 @@ class Index:
         self.idf: dict[str, float] = {f: math.log(1 + n / c) for f, c in df.items()}
         self.unknown_idf = math.log(1 + n)
         for item in self.items:
-            item.texts = [(f, math.sqrt(sum(self.idf[x] ** 2 for x in f))) for f, _ in item.texts]
-            for t, (text_feats, _norm) in enumerate(item.texts):
+            item.texts = [
+                (f, math.sqrt(math.fsum(self.idf[x] ** 2 for x in f)), math.fsum(self.idf[x] for x in f))
+                for f, _, _ in item.texts
+            ]
+            for t, (text_feats, _norm, _mass) in enumerate(item.texts):
                 for f in text_feats:
                     item.text_postings.setdefault(f, []).append(t)
 

@@ -1,22 +1,28 @@
 """Scoring a question against the index, and a calibrated confidence.
 
 A question is read into weighted features (unigrams and bigrams of folded syllables
-or English stems). Each entry gets
+or English stems). Each candidate entry gets three views of the match:
 
-* *coverage* — the share of the question's weight the entry explains; words the
-  knowledge base has never seen weigh as much as its rarest words, so a question
-  about something else ("giấy phép câu cá") cannot borrow confidence from the
-  words it happens to share ("giấy phép");
-* *closeness* — the cosine between the question and the entry's nearest
-  alternate question.
+* *coverage* — the share of the **question's** weight the entry explains; context
+  ("con tôi mới sinh ở trạm y tế được hai tuần…") lowers it;
+* *containment* — the share of the entry's own nearest text (title, keyword or
+  alternate question) that the question contains: does the question say what
+  defines *this* entry ("khai tử", "căn cước", "homestay")? Context does not
+  lower it; a changed subject ("giấy phép **câu cá**") does, because the words
+  that define the entry are missing;
+* *closeness* — the cosine between the question and that nearest text.
 
-The confidence is a logistic function of the best score and of its margin over the
-runner-up; below the threshold the engine answers with suggestions, not an answer.
+Their blend ranks the entries. Whether to answer is a separate, explainable
+decision: a logistic model over a handful of named features of the best match
+(see :data:`FEATURES`), fitted by ``kb calibrate`` on questions generated from the
+knowledge base itself (never on an evaluation set).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -24,7 +30,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bot.engine.index import SECONDARY, Index
 from bot.text.analyzer import Analysis
-from bot.text.normalize import has_diacritics, tokens
+from bot.text.normalize import accent_key, tokens
 from bot.text.syllable import is_syllable
 
 WEAK = 0.3  # a maybe-stop-word typed without accents
@@ -32,23 +38,73 @@ REPAIRED = 0.85  # a token we repaired (Telex, typo)
 ACCENT_MISMATCH = 0.6  # the user typed accents the entry does not have
 BIGRAM = 0.7
 UNKNOWN_BIGRAM = 0.8
-COVERAGE_SHARE = 0.5
 UNKNOWN = 0.7  # an unknown word weighs this share of the rarest known word
+NUMBER_CONFLICT = 0.5  # "Chu Va 8" asked, the entry is "Chu Va 6": its score counts this much
+#: how the ranking score blends the three views
+RANK_BLEND = (("coverage", 0.35), ("containment", 0.35), ("closeness", 0.3))
+
+#: the decision's features, in order; each is a number computed for the best candidate
+FEATURES = (
+    "score",  # the ranking score of the best entry
+    "margin",  # its lead over the runner-up
+    "coverage",  # share of the question's weight the entry explains
+    "containment",  # share of the entry's nearest text found in the question
+    "containment_lead",  # containment minus the runner-up's
+    "closeness",  # cosine with the entry's nearest text
+    "defining",  # containment with rare words counting more (idf squared): the entry's defining words
+    "defining_lead",  # defining minus the runner-up's
+    "known_coverage",  # coverage of the words the knowledge base knows (context it never uses left out)
+    "agreement",  # containment × coverage: both sides agree
+    "unknown",  # share of the question's weight in words the knowledge base never uses
+    "elsewhere",  # share in words the knowledge base knows but this entry does not use
+    "other_compounds",  # share in word pairs the knowledge base knows but this entry does not use
+    "length",  # log(1 + content words)
+    "part",  # share of the message's words in the part that was read (1 for the whole message)
+)
+
+#: where a long message splits into clauses: punctuation, and connectives before the question
+_CLAUSE_RE = re.compile(r"[,.;:!?\n()]+|\s(?:thì|mà|nhưng|but|because)\s")
+MAX_READINGS = 8
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic confidence: sigmoid(bias + w_score * score + w_margin * margin)."""
+    """Logistic confidence: sigmoid(bias + Σ weight·feature)."""
 
-    bias: float = -9.0
-    w_score: float = 13.0
-    w_margin: float = 6.0
+    bias: float = -6.0
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {"score": 6.0, "margin": 3.0, "containment": 4.0, "coverage": 2.0}
+    )
     threshold: float = 0.5  # answer at or above this confidence
-    suggest_floor: float = 0.35  # offer entries scoring at least this as suggestions
+    suggest_floor: float = 0.25  # offer entries whose containment or coverage reaches this
 
-    def confidence(self, score: float, margin: float) -> float:
-        z = self.bias + self.w_score * score + self.w_margin * margin
+    def contributions(self, features: Mapping[str, float]) -> dict[str, float]:
+        return {name: self.weights.get(name, 0.0) * features.get(name, 0.0) for name in FEATURES}
+
+    def confidence(self, features: Mapping[str, float]) -> float:
+        z = self.bias + sum(self.contributions(features).values())
         return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def as_params(self) -> dict[str, object]:
+        return {
+            "bias": self.bias,
+            "weights": {name: float(self.weights.get(name, 0.0)) for name in FEATURES},
+            "threshold": self.threshold,
+            "suggest_floor": self.suggest_floor,
+        }
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, object] | None) -> Calibration | None:
+        if not params:
+            return None
+        weights = params.get("weights") or {}
+        assert isinstance(weights, Mapping)
+        return cls(
+            bias=float(params.get("bias", cls.bias)),  # type: ignore[arg-type]
+            weights={str(k): float(v) for k, v in weights.items()},
+            threshold=float(params.get("threshold", cls.threshold)),  # type: ignore[arg-type]
+            suggest_floor=float(params.get("suggest_floor", cls.suggest_floor)),  # type: ignore[arg-type]
+        )
 
 
 @dataclass
@@ -57,6 +113,12 @@ class Scored:
     score: float
     coverage: float
     closeness: float
+    containment: float = 0.0
+    defining: float = 0.0
+    known_coverage: float = 0.0
+    elsewhere: float = 0.0  # share of the question's weight known to the knowledge base but not to this entry
+    other_compounds: float = 0.0  # the same, for word pairs only
+    text: int = -1  # the entry's nearest text
 
 
 @dataclass
@@ -65,6 +127,41 @@ class Ranking:
     lang: str | None  # detected language, None when undecided
     scored: list[Scored] = field(default_factory=list)
     total_weight: float = 0.0
+    unknown_weight: float = 0.0  # weight of words the knowledge base never uses
+    part: float = 1.0  # share of the message's words this reading covers
+    reading: str = ""  # the part of the message that was read
+
+    def features(self) -> dict[str, float]:
+        """The decision's features for the best candidate (all zero when there is none)."""
+        if not self.scored:
+            return dict.fromkeys(FEATURES, 0.0)
+        best = self.scored[0]
+        runner = self.scored[1] if len(self.scored) > 1 else None
+        content = len(self.analysis.terms)
+        return {
+            "score": best.score,
+            "margin": best.score - (runner.score if runner else 0.0),
+            "coverage": best.coverage,
+            "containment": best.containment,
+            "containment_lead": best.containment - (runner.containment if runner else 0.0),
+            "closeness": best.closeness,
+            "defining": best.defining,
+            "defining_lead": best.defining - (runner.defining if runner else 0.0),
+            "known_coverage": best.known_coverage,
+            "agreement": best.containment * best.coverage,
+            "unknown": self.unknown_weight / self.total_weight if self.total_weight else 0.0,
+            "elsewhere": best.elsewhere,
+            "other_compounds": best.other_compounds,
+            "length": math.log1p(content),
+            "part": self.part,
+        }
+
+
+@dataclass(frozen=True)
+class Weighted:
+    weight: float
+    accent: str | None  # accent key typed by the user
+    factor: float  # how sure we are of the term itself (weak, repaired): scales containment
 
 
 class Matcher:
@@ -76,7 +173,8 @@ class Matcher:
     def correct(self, word: str, prev: str | None, nxt: str | None) -> str | None:
         """A known word for an unknown one: within edit distance 1 (2 for long words),
         preferring one that forms a known bigram with a neighbour. A typed word that is a
-        valid Vietnamese syllable is only replaced when a neighbour confirms the fix."""
+        valid Vietnamese syllable is a real word: it is only replaced when a neighbour
+        confirms the fix and the neighbour does not already make a word with it."""
         if len(word) < 3 or not word.isalpha() or not any(v in word for v in "aeiouy"):
             return None  # too short to guess, or an acronym ("thpt"): leave it unknown
         limit = 1 if len(word) <= 5 else 2
@@ -97,16 +195,27 @@ class Matcher:
         return str(best[0])
 
     def detect_language(self, text: str) -> str | None:
-        """vi when accents were typed; otherwise the side whose vocabulary knows more words."""
-        if has_diacritics(text):
-            return "vi"
-        vi = en = 0
-        for word in tokens(text):
-            vi += word in self.index.words["vi"]
-            en += word in self.index.words["en"]
-        if vi == en:
+        """The sentence's language, from the words only one language's texts use.
+
+        Names (Mường Lư, Sâm Lai Châu, miến dong) appear in the English texts too, so they
+        do not make an English sentence Vietnamese; English loan words the Vietnamese texts
+        use (homestay, tour, online, VNeID) do not make a Vietnamese sentence English.
+        Accents on a word that is not a name count for Vietnamese. Undecided → None."""
+        votes = {"vi": 0.0, "en": 0.0}
+        side = self.index.language_words
+        for tok in tokens(text):
+            if accent_key(tok) is not None:  # typed with accents
+                if tok not in self.index.names:
+                    votes["vi"] += 1.0
+                continue
+            lang = side.get(tok)
+            if lang:
+                votes[lang] += 1.0
+            elif tok.isalpha() and len(tok) > 3 and not is_syllable(tok) and tok not in self.index.vocab:
+                votes["en"] += 0.5  # an unknown word no Vietnamese syllable spells: "cycling", "tonight"
+        if abs(votes["vi"] - votes["en"]) < 1.0:
             return None
-        return "vi" if vi > en else "en"
+        return "vi" if votes["vi"] > votes["en"] else "en"
 
     def correct_english(self, word: str, prev: str | None, nxt: str | None) -> str | None:
         """English typos: one edit in words of five letters or more; short words stay themselves
@@ -116,81 +225,159 @@ class Matcher:
         fixed = self.correct(word, prev, nxt)
         return fixed if fixed and Levenshtein.distance(word, fixed) <= (1 if len(word) < 9 else 2) else None
 
-    def weights(self, analysis: Analysis) -> dict[str, tuple[float, str | None]]:
-        """Feature → (weight, accent key typed by the user)."""
+    def weights(self, analysis: Analysis) -> tuple[dict[str, Weighted], float]:
+        """Feature → weight, and the total weight of words the knowledge base never uses."""
         idf = self.index.idf
-        out: dict[str, tuple[float, str | None]] = {}
+        out: dict[str, Weighted] = {}
+        terms = analysis.terms
+        # a maybe-stop-word that makes a known word with a neighbour is that word ("khai tu": khai tử)
+        joined = [
+            (i > 0 and f"{terms[i - 1].folded}_{t.folded}" in idf)
+            or (i + 1 < len(terms) and f"{t.folded}_{terms[i + 1].folded}" in idf)
+            for i, t in enumerate(terms)
+        ]
         unit: list[float] = []
-        for t in analysis.terms:
-            w = idf.get(t.folded, self.index.unknown_idf * UNKNOWN)
-            if t.weak:
-                w *= WEAK
-            if t.repaired:
-                w *= REPAIRED
+        factors: list[float] = []
+        unknown = 0.0
+        for t, bound in zip(terms, joined):
+            known = t.folded in idf
+            w = idf[t.folded] if known else self.index.unknown_idf * UNKNOWN
+            factor = (WEAK if t.weak and not bound else 1.0) * (REPAIRED if t.repaired else 1.0)
+            w *= factor * t.scale
             unit.append(w)
-            if t.folded not in out or out[t.folded][0] < w:
-                out[t.folded] = (w, t.accent)
-        for i, (a, b) in enumerate(zip(analysis.terms, analysis.terms[1:])):
+            factors.append(factor)
+            if t.folded not in out or out[t.folded].weight < w:
+                if not known:
+                    unknown += w - (out[t.folded].weight if t.folded in out else 0.0)
+                out[t.folded] = Weighted(w, t.accent, factor)
+        for i, (a, b) in enumerate(zip(terms, terms[1:])):
             key = f"{a.folded}_{b.folded}"
+            scale = min(a.scale, b.scale)
             if key in idf:
-                w = idf[key] * BIGRAM
+                w = idf[key] * BIGRAM * min(factors[i], factors[i + 1]) * scale
             else:
                 w = UNKNOWN_BIGRAM * min(unit[i], unit[i + 1])
-            accent = a.accent or b.accent
-            if key not in out or out[key][0] < w:
-                out[key] = (w, accent)
-        return out
+                unknown += w if key not in out else 0.0
+            if key not in out or out[key].weight < w:
+                out[key] = Weighted(w, a.accent or b.accent, min(factors[i], factors[i + 1]))
+        return out, unknown
 
     # --- scoring ------------------------------------------------------------------------
-    def rank(self, text: str, limit: int = 5) -> Ranking:
+    @staticmethod
+    def readings(text: str) -> list[str]:
+        """The whole message, then its clauses and pairs of neighbouring clauses, last first:
+        people tell their situation first and ask at the end."""
+        parts = [p.strip() for p in _CLAUSE_RE.split(text) if len(tokens(p)) >= 2]
+        if len(parts) < 2:
+            return [text]
+        out = [text]
+        for i in range(len(parts) - 1, -1, -1):
+            out.append(parts[i])
+            if i + 1 < len(parts):
+                out.append(f"{parts[i]} {parts[i + 1]}")
+        return out[:MAX_READINGS]
+
+    def read(self, text: str, limit: int = 5, whole_only: bool = False) -> Ranking:
+        """Rank every reading of the message and keep the one the decision is surest of:
+        a clause one entry explains well beats a whole message diluted by its context."""
         lang = self.detect_language(text)
+        whole = max(len(tokens(text)), 1)
+        best: Ranking | None = None
+        best_conf = -1.0
+        for reading in [text] if whole_only else self.readings(text):
+            ranking = self.rank(reading, limit, lang)
+            ranking.part = len(tokens(reading)) / whole
+            ranking.reading = reading
+            conf = self.calibration.confidence(ranking.features()) if ranking.scored else -0.5
+            if conf > best_conf:
+                best, best_conf = ranking, conf
+        assert best is not None
+        return best
+
+    def rank(self, text: str, limit: int = 5, lang: str | None = None) -> Ranking:
+        lang = lang or self.detect_language(text)
         corrector = self.correct if lang != "en" else self.correct_english
         analysis = self.index.lexicon.analyze(text, known=self.index.vocab, corrector=corrector, telex=lang != "en")
         ranking = Ranking(analysis, lang)
-        weights = self.weights(analysis)
-        total = sum(w for w, _ in weights.values())
+        weights, unknown = self.weights(analysis)
+        total = sum(w.weight for w in weights.values())
         ranking.total_weight = total
+        ranking.unknown_weight = unknown
         if total <= 0:
             return ranking
+        idf = self.index.idf
         partial: dict[int, float] = {}
-        for f, (w, _a) in weights.items():
+        for f, fw in weights.items():
             for i in self.index.postings.get(f, ()):
-                partial[i] = partial.get(i, 0.0) + w
+                partial[i] = partial.get(i, 0.0) + fw.weight
         if not partial:
             return ranking
         candidates = sorted(partial, key=partial.__getitem__, reverse=True)[: max(limit * 6, 30)]
-        qnorm = math.sqrt(sum(w * w for w, _ in weights.values()))
+        qnorm = math.sqrt(sum(w.weight * w.weight for w in weights.values()))
+        known_total = total - unknown
+        blend = dict(RANK_BLEND)
+        typed = {t.folded: t.accent for t in analysis.terms if t.accent}
+        numbered = [  # (word, the number after it): "chu va 8"
+            (a.folded, b.folded)
+            for a, b in zip(analysis.terms, analysis.terms[1:])
+            if b.folded.isdigit() and not a.folded.isdigit()
+        ]
         scored = []
         for i in candidates:
             item = self.index.items[i]
             matched = 0.0
-            for f, (w, accent) in weights.items():
+            sure: dict[str, float] = {}  # feature → how fully it matches (accents, repairs)
+            for f, fw in weights.items():
                 if f in item.primary:
-                    m = w
+                    m = 1.0
                 elif f in item.secondary:
-                    m = w * SECONDARY
+                    m = SECONDARY
                 else:
                     continue
-                if accent is not None and not self._accent_ok(f, accent, item.accents, analysis):
+                if fw.accent is not None and not self._accent_ok(f, fw.accent, item.accents, typed):
                     m *= ACCENT_MISMATCH
-                matched += m
+                matched += fw.weight * m
+                sure[f] = m * fw.factor
             coverage = matched / total
             dots: dict[int, float] = {}
-            for f, (w, _a) in weights.items():
+            held: dict[int, float] = {}
+            held2: dict[int, float] = {}
+            for f, m in sure.items():
+                fi = idf[f]
                 for t in item.text_postings.get(f, ()):
-                    dots[t] = dots.get(t, 0.0) + w * self.index.idf[f]
-            closeness = max((dot / (qnorm * item.texts[t][1]) for t, dot in dots.items()), default=0.0)
-            score = COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * closeness
-            scored.append(Scored(i, score, coverage, closeness))
+                    dots[t] = dots.get(t, 0.0) + weights[f].weight * fi
+                    held[t] = held.get(t, 0.0) + fi * m
+                    held2[t] = held2.get(t, 0.0) + fi * fi * m
+            closeness = 0.0
+            containment = 0.0
+            defining = 0.0
+            nearest = -1
+            for t, dot in dots.items():
+                _feats, norm, mass = item.texts[t]
+                cos = dot / (qnorm * norm)
+                share = held[t] / mass
+                if share + cos > containment + closeness:
+                    containment, closeness, nearest = share, cos, t
+                    defining = held2[t] / (norm * norm)
+            elsewhere = max(known_total - sum(weights[f].weight for f in sure), 0.0) / total
+            other = sum(fw.weight for f, fw in weights.items() if "_" in f and f in idf and f not in sure) / total
+            if any(word in item.numbers and number not in item.numbers[word] for word, number in numbered):
+                containment *= NUMBER_CONFLICT
+                defining *= NUMBER_CONFLICT
+                coverage *= NUMBER_CONFLICT
+            score = blend["coverage"] * coverage + blend["containment"] * containment + blend["closeness"] * closeness
+            known_coverage = min(matched / known_total, 1.0) if known_total > 0 else 0.0
+            scored.append(
+                Scored(i, score, coverage, closeness, containment, defining, known_coverage, elsewhere, other, nearest)
+            )
         scored.sort(key=lambda s: s.score, reverse=True)
         ranking.scored = scored[:limit]
         return ranking
 
     @staticmethod
-    def _accent_ok(feature: str, accent: str, entry_accents: set[str], analysis: Analysis) -> bool:
+    def _accent_ok(feature: str, accent: str, entry_accents: set[str], typed: Mapping[str, str | None]) -> bool:
         if "_" not in feature:
             return accent in entry_accents
         # a bigram: every accented part the user typed must be found in the entry
         parts = feature.split("_")
-        typed = {t.folded: t.accent for t in analysis.terms if t.accent}
         return all(typed.get(p) is None or typed[p] in entry_accents for p in parts)

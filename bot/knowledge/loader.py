@@ -11,7 +11,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic
+from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic, Training
 
 M = TypeVar("M", bound=BaseModel)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
@@ -23,6 +23,7 @@ LEARNED_FILE = "learned.yaml"
 CALIBRATION_FILE = "calibration.yaml"
 TOPICS_FILE = "topics.yaml"
 INDICATORS_FILE = "indicators.yaml"
+TRAINING_FILE = "training.yaml"
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ class KnowledgeBase:
     commune: Commune = field(default_factory=Commune)
     learned: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id → lang → questions
     problems: list[Problem] = field(default_factory=list)
-    calibration: dict[str, float] | None = None  # written by `kb calibrate`
+    calibration: dict[str, object] | None = None  # written by `kb calibrate`
     topics: list[Topic] = field(default_factory=list)  # announcement topics
     indicators: list[Indicator] = field(default_factory=list)  # the plan's targets
+    training: Training = field(default_factory=Training)  # what `kb calibrate` wraps questions in
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -168,6 +170,7 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
             for lang, questions in langs.items():
                 mine.setdefault(lang, []).extend(q for q in questions if q not in mine.get(lang, []))
     kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
+    kb.training = _load_model(root / TRAINING_FILE, root, Training, kb.problems) or Training()
     kb.topics = _load_list(root / TOPICS_FILE, root, Topic, kb.problems)
     if kb.topics and not any(t.emergency and t.default for t in kb.topics):
         kb.problems.append(
@@ -209,10 +212,12 @@ def _load_list(path: Path, root: Path, model: type[BaseModel], problems: list[Pr
     return items
 
 
-_CALIBRATION_KEYS = {"bias", "w_score", "w_margin", "threshold", "suggest_floor"}
+_CALIBRATION_KEYS = {"bias", "weights", "threshold", "suggest_floor"}
 
 
-def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[str, float] | None:
+def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[str, object] | None:
+    """calibration.yaml, written by ``kb calibrate``:
+    ``params: {bias, weights: {feature: w}, threshold, suggest_floor}``."""
     if not path.is_file():
         return None
     data, _node, problem = _read_yaml(path, root)
@@ -221,14 +226,21 @@ def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[s
         problems.append(problem)
         return None
     params = (data or {}).get("params") if isinstance(data, dict) else None
+    numbers = lambda d: all(isinstance(v, int | float) and not isinstance(v, bool) for v in d.values())
     if (
         not isinstance(params, dict)
         or not set(params) <= _CALIBRATION_KEYS
-        or not all(isinstance(v, int | float) for v in params.values())
+        or not isinstance(params.get("weights", {}), dict)
+        or not numbers({k: v for k, v in params.items() if k != "weights"})
+        or not numbers(params.get("weights", {}))
     ):
-        problems.append(Problem(rel, None, None, f"expected params: with numbers for {sorted(_CALIBRATION_KEYS)}"))
+        problems.append(
+            Problem(rel, None, None, f"expected params: with {sorted(_CALIBRATION_KEYS)} (weights: feature → number)")
+        )
         return None
-    return {k: float(v) for k, v in params.items()}
+    out: dict[str, object] = {k: float(v) for k, v in params.items() if k != "weights"}
+    out["weights"] = {str(k): float(v) for k, v in params.get("weights", {}).items()}
+    return out
 
 
 def _load_model(path: Path, root: Path, model: type[M], problems: list[Problem]) -> M | None:

@@ -173,3 +173,18 @@ class Indicator(_Strict):
         if self.kind == "number" and (self.target is None or self.unit is None):
             raise ValueError("a number indicator needs a target and a unit")
         return self
+
+
+class Training(_Strict):
+    """What ``kb calibrate`` wraps around the knowledge base's own questions (knowledge/training.yaml)."""
+
+    context: TextList = Field(default_factory=TextList)  # templates with one {q}
+    elsewhere: TextList = Field(default_factory=TextList)  # subjects the knowledge base does not cover
+
+    @field_validator("context")
+    @classmethod
+    def _one_slot(cls, value: TextList) -> TextList:
+        for template in [*value.vi, *value.en]:
+            if template.count("{q}") != 1:
+                raise ValueError(f"a context template needs exactly one {{q}}: {template!r}")
+        return value

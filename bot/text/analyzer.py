@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.text.normalize import accent_key, clean, fold, has_diacritics, tokens
-from bot.text.syllable import decode_telex, spelling_variant, stem
+from bot.text.syllable import decode_telex, is_syllable, spelling_variant, stem
 
 #: Picks a replacement for an unknown token: (token, previous, next) → known token or None.
 Corrector = Callable[[str, str | None, str | None], str | None]
@@ -25,6 +25,7 @@ class Term:
     accent: str | None = None  # accent key when the user typed diacritics on it
     repaired: bool = False  # came from a Telex decode or a typo correction
     weak: bool = False  # typed without accents and maybe a stop word ("ban": bạn or bản?)
+    scale: float = 1.0  # a share of one typed word: an abbreviation or phrase that expanded into several
 
 
 @dataclass
@@ -109,7 +110,7 @@ class Lexicon:
         for tok in raw:
             plain = spelling_variant(fold(tok))
             if plain in self.abbreviations:
-                terms.extend(self.abbreviations[plain])
+                terms.extend(_scaled(self.abbreviations[plain], 1))
                 continue
             terms.append(Term(fold_token(tok), accent_key(tok)))
         unknown: list[str] = []
@@ -128,12 +129,18 @@ class Lexicon:
             if word in known or word.isdigit() or word in self.stop_accents:
                 out.append(term)
                 continue
+            if term.accent is not None and is_syllable(word):
+                # a real word typed with its accents: the knowledge base does not use it, which
+                # is a fact about the question ("hộ chiếu"), not a typo to repair into another word
+                unknown.append(word)
+                out.append(term)
+                continue
             decoded = decode_telex(word) if telex else None
             if decoded and decoded in known:
                 out.append(Term(decoded, None, True))
                 continue
             if decoded and decoded in self.abbreviations:
-                out.extend(self.abbreviations[decoded])
+                out.extend(_scaled(self.abbreviations[decoded], 1))
                 continue
             prev = out[-1].folded if out else None
             nxt = terms[i + 1].folded if i + 1 < len(terms) else None
@@ -155,7 +162,8 @@ class Lexicon:
             for n in range(min(self.max_phrase, len(terms) - i), 0, -1):
                 key = tuple(words[i : i + n])
                 if key in self.phrases:
-                    out.extend(self.phrases[key])
+                    typed = min(t.scale for t in terms[i : i + n]) * n
+                    out.extend(_scaled(self.phrases[key], typed))
                     i += n
                     break
             else:
@@ -179,5 +187,14 @@ class Lexicon:
                     if term.accent not in stops:
                         result.append(term)
                 elif term.folded in self.ambiguous and not english:
-                    result.append(Term(term.folded, None, term.repaired, True))
+                    result.append(Term(term.folded, None, term.repaired, True, term.scale))
         return result
+
+
+def _scaled(terms: list[Term], typed: float) -> list[Term]:
+    """An expansion of ``typed`` typed words into ``terms`` weighs no more than they did:
+    "sổ đỏ" read as "giấy chứng nhận quyền sử dụng đất" must not outweigh the rest of the question."""
+    if len(terms) <= typed:
+        return terms
+    share = typed / len(terms)
+    return [Term(t.folded, t.accent, t.repaired, t.weak, t.scale * share) for t in terms]

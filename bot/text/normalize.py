@@ -25,11 +25,23 @@ _HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 
 def clean(text: str, limit: int = MAX_INPUT_CHARS) -> str:
-    """NFC, lower case, control and format characters turned into spaces, cut to ``limit``."""
-    text = unicodedata.normalize("NFC", text[: limit * 4])
+    """NFC, lower case, control and format characters turned into spaces, cut to ``limit``.
+
+    A longer message keeps its beginning (a third) and its end (the rest), cut at spaces:
+    people tell their story first and ask at the end ("…, thì cần giấy tờ gì ạ?")."""
+    if len(text) > limit * 4:
+        text = text[: limit * 2] + " " + text[-limit * 2 :]
+    text = unicodedata.normalize("NFC", text)
     if not text.isprintable():
         text = "".join(" " if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
-    return " ".join(text.lower().split())[:limit]
+    text = " ".join(text.lower().split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit // 3].rsplit(" ", 1)[0]
+    tail = text[-(limit - len(head) - 1) :]
+    if " " in tail:
+        tail = tail.split(" ", 1)[1]
+    return f"{head} {tail}"[:limit]
 
 
 @lru_cache(maxsize=65536)
