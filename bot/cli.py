@@ -70,10 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", required=True, help='print {"entries": [...]}')
     cal = kbs.add_parser("calibrate", help="fit the confidence and write knowledge/calibration.yaml")
     cal.add_argument(
-        "--max-wrong", type=float, default=0.05, help="share of generated questions allowed a wrong answer"
+        "--max-wrong", type=float, help="share of generated questions allowed a wrong answer (default 0.03)"
     )
     cal.add_argument(
-        "--min-rejection", type=float, default=0.9, help="share of generated near misses that must be refused"
+        "--min-rejection", type=float, help="share of generated near misses that must be refused (default 0.97)"
     )
 
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
@@ -158,12 +158,14 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 def cmd_kb_calibrate(args: argparse.Namespace) -> int:
     import yaml
 
-    from bot.engine.calibrate import calibrate, log_loss, reliability, summary
+    from bot.engine.calibrate import MAX_WRONG, MIN_REJECTION, calibrate, log_loss, reliability, summary
     from bot.knowledge.loader import CALIBRATION_FILE, load_or_raise
 
     root = _knowledge(args)
     kb = load_or_raise(root)
-    cal, samples = calibrate(kb, max_wrong=args.max_wrong, min_rejection=args.min_rejection)
+    max_wrong = MAX_WRONG if args.max_wrong is None else args.max_wrong
+    min_rejection = MIN_REJECTION if args.min_rejection is None else args.min_rejection
+    cal, samples = calibrate(kb, max_wrong=max_wrong, min_rejection=min_rejection)
     header = (
         "# Written by `python -m bot kb calibrate` — do not edit by hand; re-run it after editing knowledge/.\n"
         "# The decision to answer: a logistic model over the matcher's features (bot/engine/matcher.py),\n"
@@ -177,8 +179,8 @@ def cmd_kb_calibrate(args: argparse.Namespace) -> int:
             "samples": len(samples),
             "right": sum(s.right for s in samples),
             "near_misses": sum(s.kind == "near-miss" for s in samples),
-            "max_wrong": args.max_wrong,
-            "min_rejection": args.min_rejection,
+            "max_wrong": max_wrong,
+            "min_rejection": min_rejection,
         },
     }
     (root / CALIBRATION_FILE).write_text(header + yaml.safe_dump(body, sort_keys=False), encoding="utf-8")

@@ -12,6 +12,7 @@ import yaml
 
 from bot.engine.calibrate import calibrate
 from bot.engine.engine import Status
+from bot.engine.matcher import FEATURES
 from bot.knowledge.loader import load_or_raise
 from bot.text.normalize import MAX_INPUT_CHARS, clean
 
@@ -77,7 +78,7 @@ def test_explain_shows_the_features_and_why(engine):
     result = engine.ask("lam cccd o dau")
     why = result.explain(engine.calibration.threshold)
     assert why["decision"] == result.status.value
-    assert set(why["features"]) == set(why["contributions"])
+    assert set(why["contributions"]) == set(FEATURES) <= set(why["features"])
     assert (why["confidence"] >= why["threshold"]) == (result.status is Status.ANSWER)
 
 

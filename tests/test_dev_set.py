@@ -6,11 +6,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from rapidfuzz import fuzz, process
 
 from bot.evaluation import evaluate, load_questions
 from bot.text.normalize import clean, fold, tokens
 
 DEV = Path(__file__).parent / "dev" / "questions.yaml"
+NEAR = 90  # fuzzy ratio (accents, case and punctuation aside) at which a question is a near copy
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +25,29 @@ def _key(text: str) -> str:
     return " ".join(fold(t) for t in tokens(clean(text)))
 
 
-def test_no_dev_question_is_copied_from_the_knowledge_base(kb, questions):
+def own_texts(kb) -> list[str]:
+    """Every text the engine matches against: titles, questions, keywords, learned questions."""
     own = set()
     for e in kb.entries:
-        own.update(_key(q) for q in [*e.questions.vi, *e.questions.en, e.title.vi, e.title.en])
+        own.update(_key(q) for q in [*e.questions.vi, *e.questions.en, e.title.vi, e.title.en, *e.keywords])
     for langs in kb.learned.values():
         own.update(_key(q) for qs in langs.values() for q in qs)
-    copied = [q.q for q in questions if _key(q.q) in own]
-    assert not copied, f"dev questions found among the entries' own questions: {copied}"
+    return sorted(own)
+
+
+def near_copies(questions: list[str], texts: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for q in questions:
+        hit = process.extractOne(_key(q), texts, scorer=fuzz.ratio, score_cutoff=NEAR)
+        if hit:
+            out.append((q, hit[0]))
+    return out
+
+
+def test_no_dev_question_is_a_near_copy_of_the_knowledge_base(kb):
+    every = load_questions(DEV.parent)  # questions.yaml and realistic.yaml
+    copied = near_copies([q.q for q in every], own_texts(kb))
+    assert not copied, f"dev questions that nearly copy the entries' own texts: {copied}"
 
 
 def test_dev_set_covers_every_entry_in_every_variant(kb, questions):
@@ -49,18 +66,30 @@ def test_dev_set_covers_every_entry_in_every_variant(kb, questions):
     assert {q.id for q in questions if q.id} <= {e.id for e in kb.entries}
 
 
-def test_dev_questions_are_not_repeated(questions):
-    counts = Counter(_key(q.q) for q in questions)
+def test_dev_questions_are_not_repeated():
+    counts = Counter(_key(q.q) for q in load_questions(DEV.parent))
     assert [q for q, n in counts.items() if n > 1] == []
 
 
 def test_engine_meets_its_floor_on_the_dev_set(engine, questions):
-    """A regression guard at the level measured when this was written (see README: Quality)."""
+    """A regression guard at the level measured when this was written (see README: Quality).
+
+    The operating point favours not answering over answering wrong: few wrong answers and
+    near-total rejection are the floor, top-1 is what that leaves (the rest are suggestions)."""
     figures = evaluate(engine, questions).figures()
-    assert figures["wrong_rate"] <= 0.02
-    assert figures["oos_rejection"] >= 0.95
+    assert figures["wrong_rate"] <= 0.01
+    assert figures["oos_rejection"] >= 0.97
     assert figures["top1"] >= TOP1_FLOOR
+    assert figures["shown"] >= 0.98
     assert abs(figures["top1.accented"] - figures["top1.unaccented"]) <= 0.05
 
 
-TOP1_FLOOR = 0.88
+def test_engine_meets_its_floor_on_the_realistic_dev_questions(engine):
+    figures = evaluate(engine, load_questions(DEV.parent / "realistic.yaml")).figures()
+    assert figures["wrong_rate"] <= 0.03
+    assert figures["oos_rejection"] >= 0.92
+    assert figures["top1"] >= 0.68
+    assert figures["shown"] >= 0.97
+
+
+TOP1_FLOOR = 0.79

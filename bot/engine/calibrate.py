@@ -41,6 +41,10 @@ from bot.text.normalize import clean, fold, tokens
 
 SEED = 20260
 FOLDS = 5
+#: the operating point: at most this share of generated questions answered wrong…
+MAX_WRONG = 0.03
+#: …and at least this share of generated near misses refused (a public service would rather not answer)
+MIN_REJECTION = 0.97
 L2 = 1.0  # ridge penalty on the weights (not the bias): keeps the model smooth and explainable
 
 
@@ -273,7 +277,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int =
 
 
 def calibrate(
-    kb: KnowledgeBase, max_wrong: float = 0.05, min_rejection: float = 0.9
+    kb: KnowledgeBase, max_wrong: float = MAX_WRONG, min_rejection: float = MIN_REJECTION
 ) -> tuple[Calibration, list[Sample]]:
     """Two passes: fit on whole messages, then let that model choose each message's reading
     (whole or a clause) as the engine does, and fit again on what it chose."""
@@ -282,7 +286,7 @@ def calibrate(
     return fit(samples, max_wrong, min_rejection), samples
 
 
-def fit(samples: list[Sample], max_wrong: float = 0.01, min_rejection: float = 0.97) -> Calibration:
+def fit(samples: list[Sample], max_wrong: float = MAX_WRONG, min_rejection: float = MIN_REJECTION) -> Calibration:
     x, y = _matrix(samples)
     bias, w = fit_logistic(x, y)
     cal = Calibration(bias=round(bias, 3), weights={f: round(float(v), 3) for f, v in zip(FEATURES, w)})

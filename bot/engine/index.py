@@ -36,7 +36,7 @@ class IndexedEntry:
 
 def make_lexicon(kb: KnowledgeBase) -> Lexicon:
     lx = kb.lexicon
-    return Lexicon(lx.abbreviations, lx.synonyms, [*lx.stopwords.vi, *lx.stopwords.en])
+    return Lexicon(lx.abbreviations, lx.synonyms, [*lx.stopwords.vi, *lx.stopwords.en], lx.stopwords.en)
 
 
 def _primary_texts(entry: Entry, learned: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -97,9 +97,9 @@ class Index:
                 item.secondary |= features(self.lexicon.analyze(text))
             item.secondary -= item.primary
             for f in item.primary:
-                a, _, b = f.partition("_")
-                if b.isdigit() and not a.isdigit():  # a name's number ("chu va 6"), not a quantity ("6 tuổi")
-                    item.numbers.setdefault(a, set()).add(b)
+                word, _, number = f.partition("_")
+                if number.isdigit() and not word.isdigit():  # a name's number ("chu va 6"), not "6 tuổi"
+                    item.numbers.setdefault(word, set()).add(number)
             item.accents = {a for _l, t in [*prim, *sec] for tok in tokens(clean(t)) if (a := accent_key(tok))}
             df.update(item.primary | item.secondary)
             self.items.append(item)

@@ -46,18 +46,10 @@ RANK_BLEND = (("coverage", 0.35), ("containment", 0.35), ("closeness", 0.3))
 #: the decision's features, in order; each is a number computed for the best candidate
 FEATURES = (
     "score",  # the ranking score of the best entry
-    "margin",  # its lead over the runner-up
-    "coverage",  # share of the question's weight the entry explains
     "containment",  # share of the entry's nearest text found in the question
-    "containment_lead",  # containment minus the runner-up's
-    "closeness",  # cosine with the entry's nearest text
-    "defining",  # containment with rare words counting more (idf squared): the entry's defining words
-    "defining_lead",  # defining minus the runner-up's
-    "known_coverage",  # coverage of the words the knowledge base knows (context it never uses left out)
-    "agreement",  # containment × coverage: both sides agree
+    "defining",  # the same with rare words counting more (idf squared): the entry's defining words
+    "known_coverage",  # share of the question's known words (the knowledge base uses them) the entry explains
     "unknown",  # share of the question's weight in words the knowledge base never uses
-    "elsewhere",  # share in words the knowledge base knows but this entry does not use
-    "other_compounds",  # share in word pairs the knowledge base knows but this entry does not use
     "length",  # log(1 + content words)
     "part",  # share of the message's words in the part that was read (1 for the whole message)
 )
@@ -73,7 +65,7 @@ class Calibration:
 
     bias: float = -6.0
     weights: Mapping[str, float] = field(
-        default_factory=lambda: {"score": 6.0, "margin": 3.0, "containment": 4.0, "coverage": 2.0}
+        default_factory=lambda: {"score": 3.0, "containment": 2.0, "defining": 1.0, "known_coverage": 6.0}
     )
     threshold: float = 0.5  # answer at or above this confidence
     suggest_floor: float = 0.25  # offer entries whose containment or coverage reaches this
@@ -116,8 +108,6 @@ class Scored:
     containment: float = 0.0
     defining: float = 0.0
     known_coverage: float = 0.0
-    elsewhere: float = 0.0  # share of the question's weight known to the knowledge base but not to this entry
-    other_compounds: float = 0.0  # the same, for word pairs only
     text: int = -1  # the entry's nearest text
 
 
@@ -137,22 +127,14 @@ class Ranking:
             return dict.fromkeys(FEATURES, 0.0)
         best = self.scored[0]
         runner = self.scored[1] if len(self.scored) > 1 else None
-        content = len(self.analysis.terms)
         return {
+            "margin": best.score - (runner.score if runner else 0.0),  # shown in --explain, not in the model
             "score": best.score,
-            "margin": best.score - (runner.score if runner else 0.0),
-            "coverage": best.coverage,
             "containment": best.containment,
-            "containment_lead": best.containment - (runner.containment if runner else 0.0),
-            "closeness": best.closeness,
             "defining": best.defining,
-            "defining_lead": best.defining - (runner.defining if runner else 0.0),
             "known_coverage": best.known_coverage,
-            "agreement": best.containment * best.coverage,
             "unknown": self.unknown_weight / self.total_weight if self.total_weight else 0.0,
-            "elsewhere": best.elsewhere,
-            "other_compounds": best.other_compounds,
-            "length": math.log1p(content),
+            "length": math.log1p(len(self.analysis.terms)),
             "part": self.part,
         }
 
@@ -278,16 +260,25 @@ class Matcher:
         return out[:MAX_READINGS]
 
     def read(self, text: str, limit: int = 5, whole_only: bool = False) -> Ranking:
-        """Rank every reading of the message and keep the one the decision is surest of:
-        a clause one entry explains well beats a whole message diluted by its context."""
+        """Rank every reading of the message and keep the one the decision is surest of.
+
+        A clause one entry explains well beats a whole message diluted by its context — but
+        only when the whole message agrees: the clause's best entry must be among the whole
+        message's best two, so a place named in passing ("ông tôi mất ở bản Chu Va 8…")
+        cannot take over the question."""
         lang = self.detect_language(text)
         whole = max(len(tokens(text)), 1)
         best: Ranking | None = None
         best_conf = -1.0
-        for reading in [text] if whole_only else self.readings(text):
+        agreeing: set[int] = set()
+        for n, reading in enumerate([text] if whole_only else self.readings(text)):
             ranking = self.rank(reading, limit, lang)
             ranking.part = len(tokens(reading)) / whole
             ranking.reading = reading
+            if n == 0:
+                agreeing = {s.index for s in ranking.scored[:2]}
+            elif not ranking.scored or ranking.scored[0].index not in agreeing:
+                continue
             conf = self.calibration.confidence(ranking.features()) if ranking.scored else -0.5
             if conf > best_conf:
                 best, best_conf = ranking, conf
@@ -359,8 +350,6 @@ class Matcher:
                 if share + cos > containment + closeness:
                     containment, closeness, nearest = share, cos, t
                     defining = held2[t] / (norm * norm)
-            elsewhere = max(known_total - sum(weights[f].weight for f in sure), 0.0) / total
-            other = sum(fw.weight for f, fw in weights.items() if "_" in f and f in idf and f not in sure) / total
             if any(word in item.numbers and number not in item.numbers[word] for word, number in numbered):
                 containment *= NUMBER_CONFLICT
                 defining *= NUMBER_CONFLICT
@@ -368,7 +357,7 @@ class Matcher:
             score = blend["coverage"] * coverage + blend["containment"] * containment + blend["closeness"] * closeness
             known_coverage = min(matched / known_total, 1.0) if known_total > 0 else 0.0
             scored.append(
-                Scored(i, score, coverage, closeness, containment, defining, known_coverage, elsewhere, other, nearest)
+                Scored(i, score, coverage, closeness, containment, defining, known_coverage, nearest)
             )
         scored.sort(key=lambda s: s.score, reverse=True)
         ranking.scored = scored[:limit]

@@ -50,6 +50,7 @@ class Lexicon:
         abbreviations: dict[str, str] | None = None,
         synonyms: Iterable[list[str]] = (),
         stopwords: Iterable[str] = (),
+        english_stopwords: Iterable[str] = (),
     ) -> None:
         self.abbreviations: dict[str, list[Term]] = {}
         for abbr, expansion in (abbreviations or {}).items():
@@ -71,6 +72,9 @@ class Lexicon:
             elif stop:
                 self.stop.add(stop)
         self.ambiguous: set[str] = set()
+        #: the English ones: in an English sentence only these go; a Vietnamese stop word there is
+        #: likely part of a name ("Chu Va": chú / và)
+        self.english_stop = {fold_token(t) for word in english_stopwords for t in tokens(clean(str(word)))}
         self.max_phrase = max((len(k) for k in [*self.phrases, *self.stop]), default=1)
 
     def learn_content_words(self, accent_keys: dict[str, set[str | None]]) -> None:
@@ -154,7 +158,7 @@ class Lexicon:
 
     def _rewrite(self, terms: list[Term], english: bool = False) -> list[Term]:
         """Synonym phrases to their canonical form, then stop words out; longest match first.
-        In an English question every stop word goes, ambiguous or not."""
+        In an English question every English stop word goes, ambiguous or not."""
         out: list[Term] = []
         i = 0
         words = [t.folded for t in terms]
@@ -186,7 +190,7 @@ class Lexicon:
                 elif term.accent is not None:
                     if term.accent not in stops:
                         result.append(term)
-                elif term.folded in self.ambiguous and not english:
+                elif term.folded in self.ambiguous and not (english and term.folded in self.english_stop):
                     result.append(Term(term.folded, None, term.repaired, True, term.scale))
         return result
 
