@@ -356,9 +356,7 @@ class Matcher:
                 coverage *= NUMBER_CONFLICT
             score = blend["coverage"] * coverage + blend["containment"] * containment + blend["closeness"] * closeness
             known_coverage = min(matched / known_total, 1.0) if known_total > 0 else 0.0
-            scored.append(
-                Scored(i, score, coverage, closeness, containment, defining, known_coverage, nearest)
-            )
+            scored.append(Scored(i, score, coverage, closeness, containment, defining, known_coverage, nearest))
         scored.sort(key=lambda s: s.score, reverse=True)
         ranking.scored = scored[:limit]
         return ranking
