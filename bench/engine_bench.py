@@ -182,7 +182,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true")
     args = p.parse_args()
     kb = load_or_raise(ROOT / "knowledge")
-    questions = load_questions(ROOT / "tests" / "dev" / "questions.yaml")
+    questions = load_questions(ROOT / "tests" / "dev")  # short and long questions, as people write them
     startup()
     measure("real knowledge base", kb, questions, repeats=2 if args.quick else 5)
     n = 2000 if args.quick else 10_000

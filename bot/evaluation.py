@@ -42,6 +42,7 @@ class Tally:
     wrong: int = 0  # confident answer with the wrong id (or any answer to an out-of-scope question)
     rejected: int = 0  # out of scope and not answered
     shown: int = 0  # the right entry was the answer or among the suggestions shown
+    first: int = 0  # the right entry ranked first, answered or not
 
     def add(self, q: Question, r: Result) -> None:
         self.n += 1
@@ -54,6 +55,7 @@ class Tally:
         self.top3 += q.id in r.ranked[:3]
         self.wrong += answered and r.entry_id != q.id
         self.shown += r.entry_id == q.id or q.id in r.suggestions
+        self.first += r.ranked[:1] == [q.id]
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Report:
                 t.top3 += x.top3
                 t.wrong += x.wrong
                 t.shown += x.shown
+                t.first += x.first
         return t
 
     def figures(self) -> dict[str, float]:
@@ -83,6 +86,7 @@ class Report:
             "top1": ins.top1 / ins.n if ins.n else 0.0,
             "top3": ins.top3 / ins.n if ins.n else 0.0,
             "shown": ins.shown / ins.n if ins.n else 0.0,
+            "ranked_first": ins.first / ins.n if ins.n else 0.0,
             "wrong_rate": (ins.wrong + oos.wrong) / total if total else 0.0,
             "oos_rejection": oos.rejected / oos.n if oos.n else 0.0,
         }
@@ -133,6 +137,7 @@ def render(report: Report, show_failures: bool = False) -> str:
         f"questions: {int(f['questions'])} ({report.in_scope().n} in scope, "
         f"{report.by_variant.get('oos', Tally()).n} out of scope)",
         f"top-1 accuracy (in scope):      {f['top1']:.3f}",
+        f"ranked first (in scope):        {f['ranked_first']:.3f}",
         f"top-3 recall (in scope):        {f['top3']:.3f}",
         f"answer or suggestion right:     {f['shown']:.3f}",
         f"wrong confident answers (all):  {f['wrong_rate']:.3f}",

@@ -268,24 +268,28 @@ class Matcher:
         cannot take over the question."""
         lang = self.detect_language(text)
         whole = max(len(tokens(text)), 1)
-        best: Ranking | None = None
-        best_conf = -1.0
-        agreeing: set[int] = set()
-        for n, reading in enumerate([text] if whole_only else self.readings(text)):
-            ranking = self.rank(reading, limit, lang)
+        whole_ranking = best = self.rank(text, limit, lang)
+        best.reading = text
+        if whole_only or not best.scored:
+            return best
+        best_conf = self.calibration.confidence(best.features())
+        agreeing = {s.index for s in best.scored[:2]}
+        for reading in self.readings(text)[1:]:
+            ranking = self.rank(reading, limit, lang, only=agreeing)
+            if not ranking.scored:
+                continue
             ranking.part = len(tokens(reading)) / whole
             ranking.reading = reading
-            if n == 0:
-                agreeing = {s.index for s in ranking.scored[:2]}
-            elif not ranking.scored or ranking.scored[0].index not in agreeing:
-                continue
-            conf = self.calibration.confidence(ranking.features()) if ranking.scored else -0.5
+            conf = self.calibration.confidence(ranking.features())
             if conf > best_conf:
                 best, best_conf = ranking, conf
-        assert best is not None
+        if best is not whole_ranking:  # the other candidates stay as the whole message ranked them
+            chosen = {s.index for s in best.scored}
+            best.scored += [s for s in whole_ranking.scored if s.index not in chosen][: limit - len(best.scored)]
         return best
 
-    def rank(self, text: str, limit: int = 5, lang: str | None = None) -> Ranking:
+    def rank(self, text: str, limit: int = 5, lang: str | None = None, only: set[int] | None = None) -> Ranking:
+        """Score the entries (or only the ``only`` ones) against one text."""
         lang = lang or self.detect_language(text)
         corrector = self.correct if lang != "en" else self.correct_english
         analysis = self.index.lexicon.analyze(text, known=self.index.vocab, corrector=corrector, telex=lang != "en")
@@ -300,7 +304,8 @@ class Matcher:
         partial: dict[int, float] = {}
         for f, fw in weights.items():
             for i in self.index.postings.get(f, ()):
-                partial[i] = partial.get(i, 0.0) + fw.weight
+                if only is None or i in only:
+                    partial[i] = partial.get(i, 0.0) + fw.weight
         if not partial:
             return ranking
         candidates = sorted(partial, key=partial.__getitem__, reverse=True)[: max(limit * 6, 30)]
