@@ -330,6 +330,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     from bot.knowledge.loader import KnowledgeError
+    from bot.storage.db import DatabaseProblem
 
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -347,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except DatabaseProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -31,7 +31,7 @@ def _search_text(entry: Entry, learned: dict[str, list[str]]) -> str:
 
 def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> None:
     """Replace the knowledge tables with ``kb``."""
-    with db.conn:
+    with db.atomic():
         for table in ("entries_fts", "questions", "entries"):
             if db[table].exists():
                 db[table].drop()

@@ -84,18 +84,26 @@ class Announcements:
         return Announcement.from_row(rows[0]) if rows else None
 
     def new_draft(self, officer: int) -> Announcement:
-        for old in self.db.query(
-            f"select id from announcements where created_by = ? and stage in ({','.join('?' * len(DRAFT_STAGES))})",
-            [officer, *DRAFT_STAGES],
-        ):
-            self.update(old["id"], stage="cancelled")
-        pk = (
-            self.db.table("announcements")
-            .insert(
-                {"created_by": officer, "created_at": now_iso(), "stage": "audience", "topics": "[]", "villages": "[]"}
+        """A new draft for ``officer``; an older unfinished draft of theirs is cancelled with it."""
+        with self.db.atomic():
+            self.db.execute(
+                f"update announcements set stage = 'cancelled' where created_by = ? "
+                f"and stage in ({','.join('?' * len(DRAFT_STAGES))})",
+                [officer, *DRAFT_STAGES],
             )
-            .last_pk
-        )
+            pk = (
+                self.db.table("announcements")
+                .insert(
+                    {
+                        "created_by": officer,
+                        "created_at": now_iso(),
+                        "stage": "audience",
+                        "topics": "[]",
+                        "villages": "[]",
+                    }
+                )
+                .last_pk
+            )
         return self.get(int(pk or 0))
 
     def get(self, announcement_id: int) -> Announcement:
@@ -162,7 +170,7 @@ class Announcements:
                     "updated_at": now_iso(),
                 }
             )
-        with self.db.conn:
+        with self.db.atomic():
             self.db.table("outbox").insert_all(rows, ignore=True, batch_size=500)
             self.db.table("announcements").update(announcement_id, {"stage": "sending", "started_at": now_iso()})
         return len(rows)
@@ -175,6 +183,10 @@ class Announcements:
     def next_rows(self, limit: int) -> list[OutboxRow]:
         """Pending rows ready to go, emergency announcements first, and mark them sending."""
         now = time.time()
+        with self.db.atomic():
+            return self._take(now, limit)
+
+    def _take(self, now: float, limit: int) -> list[OutboxRow]:
         rows = list(
             self.db.query(
                 """select o.id, o.announcement_id, o.user_id, o.chat_id, o.lang, o.attempts

@@ -83,7 +83,7 @@ class Indicators:
         row = self.pending(row_id)
         if row is None:
             return None
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "update indicator_values set status = 'superseded' "
                 "where indicator = ? and year = ? and status = 'active'",

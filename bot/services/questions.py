@@ -125,14 +125,14 @@ class QuestionLog:
     # --- retention and deletion ---------------------------------------------------------------------
     def purge(self, now: dt.datetime | None = None) -> int:
         cutoff = ((now or dt.datetime.now(dt.UTC)) - self.retention).isoformat(timespec="seconds")
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("delete from feedback where log_id in (select id from question_log where at < ?)", [cutoff])
             cur = self.db.execute("delete from question_log where at < ?", [cutoff])
         return cur.rowcount
 
     def forget(self, user_id: int) -> int:
         h = self.user_hash(user_id)
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("delete from feedback where user_hash = ?", [h])
             cur = self.db.execute("delete from question_log where user_hash = ?", [h])
         return cur.rowcount

@@ -34,16 +34,19 @@ class Roles:
         """True when newly added."""
         if self.is_officer(user_id) and not self.is_admin(user_id):
             return False
-        self.db.table("officers").insert({"user_id": user_id, "added_by": actor, "added_at": now_iso()}, replace=True)
+        with self.db.atomic():
+            self.db.table("officers").insert(
+                {"user_id": user_id, "added_by": actor, "added_at": now_iso()}, replace=True
+            )
+            self.audit(actor, "officer.add", {"user_id": user_id})
         self._officers = None
-        self.audit(actor, "officer.add", {"user_id": user_id})
         return True
 
     def remove_officer(self, actor: int, user_id: int) -> bool:
-        existed = bool(list(self.db.query("select 1 from officers where user_id = ?", [user_id])))
-        self.db.execute("delete from officers where user_id = ?", [user_id])
+        with self.db.atomic():
+            existed = self.db.execute("delete from officers where user_id = ?", [user_id]).rowcount > 0
+            self.audit(actor, "officer.remove", {"user_id": user_id, "existed": existed})
         self._officers = None
-        self.audit(actor, "officer.remove", {"user_id": user_id, "existed": existed})
         return existed
 
     def officers(self) -> list[int]:

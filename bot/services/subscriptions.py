@@ -52,15 +52,16 @@ class Subscriptions:
         """Flip one topic; returns its new state. Turning something on undoes /huy."""
         if topic not in self.topics:
             raise KeyError(topic)
-        state = self.enabled(user_id)
-        new = not state[topic]
-        sub = self._subscriber(user_id)
-        if sub["stopped"] and new:
-            # coming back after /huy: everything else stays off until chosen again
-            for t in self.topics:
-                self._set(user_id, t, False)
-            self._upsert(user_id, stopped=0)
-        self._set(user_id, topic, new)
+        with self.db.atomic():
+            state = self.enabled(user_id)
+            new = not state[topic]
+            sub = self._subscriber(user_id)
+            if sub["stopped"] and new:
+                # coming back after /huy: everything else stays off until chosen again
+                for t in self.topics:
+                    self._set(user_id, t, False)
+                self._upsert(user_id, stopped=0)
+            self._set(user_id, topic, new)
         return new
 
     def _set(self, user_id: int, topic: str, on: bool) -> None:

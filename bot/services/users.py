@@ -33,11 +33,12 @@ class Users:
 
     def set_language(self, user_id: int, language: str) -> None:
         now = _now()
-        self.db.table("users").upsert(
-            {"id": user_id, "language": language, "last_seen": now},
-            pk="id",
-        )
-        self.db.execute("update users set first_seen = coalesce(first_seen, ?) where id = ?", [now, user_id])
+        with self.db.atomic():
+            self.db.table("users").upsert(
+                {"id": user_id, "language": language, "last_seen": now},
+                pk="id",
+            )
+            self.db.execute("update users set first_seen = coalesce(first_seen, ?) where id = ?", [now, user_id])
 
     def language(self, user_id: int) -> str | None:
         row = self.get(user_id)

@@ -153,29 +153,61 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
+class DatabaseProblem(Exception):
+    """The database file cannot be used as it is; the message says what to do, in one line."""
+
+
 def migrate(db: sqlite_utils.Database) -> int:
-    """Apply the migrations this database has not had yet; returns the new version."""
+    """Apply the migrations this database has not had yet, each in one transaction together with
+    its version number: a migration that fails halfway leaves nothing of itself behind, and the
+    next start applies it again from the beginning. Returns the new version."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise DatabaseProblem(
+            f"the database is at schema version {version}, newer than this program knows "
+            f"({len(MIGRATIONS)}): run the newer version of the bot, or restore a backup made by this one"
+        )
     for number, migration in enumerate(MIGRATIONS, 1):
         if number > version:
-            with db.conn:
+            with db.atomic():
                 migration(db)
                 db.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)
 
 
 def connect(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at ``path`` with WAL and migrations applied."""
-    if str(path) != ":memory:":
+    """Open (creating if needed) the database at ``path`` with WAL and migrations applied.
+
+    The connection is in autocommit mode: a single statement commits by itself, and everything
+    that changes together runs inside ``db.atomic()`` (BEGIN … COMMIT, savepoints when nested).
+    A file that is not a usable SQLite database raises DatabaseProblem naming the file."""
+    memory = str(path) == ":memory:"
+    if not memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    if str(path) != ":memory:":
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=5000")
-    migrate(db)
+    try:
+        if not memory:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA busy_timeout=5000")
+        if not memory:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise DatabaseProblem(f"{path}: the database is locked by another process ({exc})") from None
+        raise DatabaseProblem(
+            f"{path} is damaged or not a database ({exc}): stop the bot, move the file aside and restore "
+            "the last backup (`python -m bot backup` copies; see the README, Backups)"
+        ) from None
+    except DatabaseProblem:
+        conn.close()
+        raise
     return db
 
 

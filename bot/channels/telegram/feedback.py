@@ -12,8 +12,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import officers_chat, questions_of, user_language
+from bot.channels.telegram.context import core_of, officers_chat, questions_of, user_language
 from bot.i18n import gettext
+from bot.services import privacy
 from bot.services.roles import Roles
 from bot.services.tickets import Tickets
 
@@ -59,7 +60,7 @@ async def on_callback(
             await query.answer()
             await message.edit_text(gettext(lang, "Nothing was deleted."))
             return
-        forget_user(context, user.id)
+        privacy.forget(core_of(context).db, questions_of(context), tickets_of(context), user.id)
         await query.answer()
         await message.edit_text(
             gettext(lang, "Done: everything stored about you has been deleted. Send /start to use the bot again.")
@@ -187,16 +188,3 @@ async def xoadulieu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ]
         ),
     )
-
-
-def forget_user(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
-    """Everything stored about one user, gone: /xoadulieu after confirmation."""
-    db = context.application.bot_data["core"].db
-    questions_of(context).forget(user_id)
-    tickets_of(context).forget(user_id)
-    with db.conn:
-        db.execute("delete from subscriptions where user_id = ?", [user_id])
-        db.execute("delete from subscribers where user_id = ?", [user_id])
-        db.execute("delete from users where id = ?", [user_id])
-        db.execute("delete from outbox where user_id = ? and status in ('pending', 'sending')", [user_id])
-        db.execute("update outbox set user_id = null, chat_id = null where user_id = ?", [user_id])
