@@ -93,6 +93,7 @@ def test_starting_a_broadcast_is_atomic(db):
     _people(db)
     store = Announcements(db)
     a = store.new_draft(7)
+    store.update(a.id, stage="preview")
     recipients = [Recipient(u, u, "vi") for u in range(1, 5)]
     writes = all_or_nothing(db, lambda: store.start(a.id, recipients, channel_id=-100))
     assert writes >= 2
@@ -105,6 +106,7 @@ def test_new_draft_and_taking_rows_are_atomic(db):
     assert all_or_nothing(db, lambda: store.new_draft(7)) >= 2
     _people(db)
     a = store.new_draft(8)
+    store.update(a.id, stage="preview")
     store.start(a.id, [Recipient(u, u, "vi") for u in range(1, 5)])
     db.execute("update outbox set status = 'pending'")
     assert all_or_nothing(db, lambda: store.next_rows(10)) >= 1
@@ -117,7 +119,7 @@ def test_forgetting_a_person_removes_all_or_nothing(db):
     questions.log(1, "lam giay khai sinh", "vi", "answer", "birth", 0.9)
     log_id = questions.log(1, "ho chieu", "vi", "none", None, 0.1)
     questions.vote(1, log_id, "birth", up=False)
-    tickets.open(1, 1, "vi", "ho chieu lam o dau")
+    tickets.open(1, 1, "vi", "ho chieu lam o dau", log_id=log_id)
     subs.stop_all(1)
     writes = all_or_nothing(db, lambda: privacy.forget(db, questions, tickets, 1))
     assert writes >= 5

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.services.roles import now_iso
+from bot.services import audit
 from bot.services.subscriptions import Recipient
+from bot.storage.db import now_iso
 
 MAX_ATTEMPTS = 5
 RECALL_WINDOW = dt.timedelta(hours=48)
-FINAL = ("sent", "blocked", "failed", "recalled")
+FINAL = ("sent", "blocked", "failed", "recalled", "cancelled")  # cancelled: never sent, recalled first
 DRAFT_STAGES = ("audience", "text", "text_en", "preview", "when")
 
 
@@ -104,6 +105,7 @@ class Announcements:
                 )
                 .last_pk
             )
+            audit.record(self.db, officer, "announcement.draft", {"id": pk})
         return self.get(int(pk or 0))
 
     def get(self, announcement_id: int) -> Announcement:
@@ -116,9 +118,32 @@ class Announcements:
         self.db.table("announcements").update(announcement_id, fields)
         return self.get(announcement_id)
 
+    def advance(
+        self, announcement_id: int, from_stages: str | tuple[str, ...], to_stage: str, **fields: object
+    ) -> Announcement | None:
+        """Move to ``to_stage`` only from one of ``from_stages``, in one statement (a compare-and-set):
+        of two taps on the same button, only the first gets the announcement back; the other None."""
+        stages = (from_stages,) if isinstance(from_stages, str) else from_stages
+        if self._advance(announcement_id, stages, to_stage, fields):
+            return self.get(announcement_id)
+        return None
+
+    def _advance(self, announcement_id: int, stages: tuple[str, ...], to_stage: str, fields: dict) -> bool:
+        sets = ", ".join(f"{k} = ?" for k in ("stage", *fields))
+        cur = self.db.execute(
+            f"update announcements set {sets} where id = ? and stage in ({','.join('?' * len(stages))})",
+            [to_stage, *fields.values(), announcement_id, *stages],
+        )
+        return cur.rowcount == 1
+
     # --- schedules ------------------------------------------------------------------------
-    def schedule(self, announcement_id: int, when: dt.datetime) -> Announcement:
-        return self.update(announcement_id, stage="scheduled", scheduled_at=when.astimezone(dt.UTC).isoformat())
+    def schedule(self, announcement_id: int, when: dt.datetime, actor: int) -> bool:
+        at = when.astimezone(dt.UTC).isoformat()
+        with self.db.atomic():
+            if not self._advance(announcement_id, ("when",), "scheduled", {"scheduled_at": at}):
+                return False
+            audit.record(self.db, actor, "announcement.schedule", {"id": announcement_id, "at": at})
+        return True
 
     def due(self, now: dt.datetime | None = None) -> list[Announcement]:
         now = now or dt.datetime.now(dt.UTC)
@@ -132,11 +157,12 @@ class Announcements:
         rows = self.db.query("select * from announcements where stage = 'scheduled' order by scheduled_at")
         return [Announcement.from_row(r) for r in rows]
 
-    def cancel(self, announcement_id: int) -> bool:
-        a = self.get(announcement_id)
-        if a.stage not in ("scheduled", *DRAFT_STAGES):
-            return False
-        self.update(announcement_id, stage="cancelled")
+    def cancel(self, announcement_id: int, actor: int) -> bool:
+        """A draft or a scheduled announcement, cancelled; False when it was already gone or sent."""
+        with self.db.atomic():
+            if not self._advance(announcement_id, ("scheduled", *DRAFT_STAGES), "cancelled", {}):
+                return False
+            audit.record(self.db, actor, "announcement.cancel", {"id": announcement_id})
         return True
 
     # --- sending ---------------------------------------------------------------------------
@@ -146,8 +172,11 @@ class Announcements:
         recipients: list[Recipient],
         lang_of_channel: str = "vi",
         channel_id: int | None = None,
-    ) -> int:
-        """Create the outbox (one row per recipient, plus the public channel) and mark it sending."""
+        actor: int | None = None,
+    ) -> int | None:
+        """Mark it sending and create the outbox (one row per recipient, plus the public channel), in
+        one transaction with its audit line; returns the row count, or None when it was not ready to
+        go (already launched by another tap, cancelled meanwhile)."""
         rows = [
             {
                 "announcement_id": announcement_id,
@@ -171,13 +200,23 @@ class Announcements:
                 }
             )
         with self.db.atomic():
+            if not self._advance(announcement_id, ("preview", "scheduled"), "sending", {"started_at": now_iso()}):
+                return None
             self.db.table("outbox").insert_all(rows, ignore=True, batch_size=500)
-            self.db.table("announcements").update(announcement_id, {"stage": "sending", "started_at": now_iso()})
+            audit.record(
+                self.db,
+                actor if actor is not None else self.get(announcement_id).created_by,
+                "announcement.send",
+                {"id": announcement_id, "recipients": len(rows)},
+            )
         return len(rows)
 
     def recover(self) -> int:
-        """At start: rows that were being sent when the process died go back to pending."""
-        cur = self.db.execute("update outbox set status = 'pending' where status = 'sending'")
+        """At start: rows that were being sent when the process died go back to pending, and a recall
+        cut short is open to be tapped again."""
+        with self.db.atomic():
+            self.db.execute("update announcements set stage = 'done' where stage = 'recalling'")
+            cur = self.db.execute("update outbox set status = 'pending' where status = 'sending'")
         return cur.rowcount
 
     def next_rows(self, limit: int) -> list[OutboxRow]:
@@ -233,7 +272,7 @@ class Announcements:
         self._set(row.id, status="pending", chat_id=new_chat_id)
 
     def progress(self, announcement_id: int) -> dict[str, int]:
-        counts = {s: 0 for s in ("pending", "sending", "sent", "blocked", "failed", "recalled")}
+        counts = {s: 0 for s in ("pending", "sending", "sent", "blocked", "failed", "recalled", "cancelled")}
         for r in self.db.query(
             "select status, count(*) n from outbox where announcement_id = ? group by status", [announcement_id]
         ):
@@ -280,8 +319,40 @@ class Announcements:
         )
         return [(r["id"], r["chat_id"], [m for m in (r["message_id"], r["extra_message_id"]) if m]) for r in rows]
 
+    def claim_recall(self, announcement_id: int) -> bool:
+        """Start a recall: nothing more goes out (pending copies are cancelled); False when a recall
+        of it is already running or it was never sent."""
+        with self.db.atomic():
+            if not self._advance(announcement_id, ("sending", "done"), "recalling", {}):
+                return False
+            self.db.execute(
+                "update outbox set status = 'cancelled', updated_at = ? "
+                "where announcement_id = ? and status = 'pending'",
+                [now_iso(), announcement_id],
+            )
+        return True
+
+    def in_flight(self, announcement_id: int) -> int:
+        return self.db.execute(
+            "select count(*) from outbox where announcement_id = ? and status = 'sending'", [announcement_id]
+        ).fetchone()[0]
+
     def recalled(self, row_id: int) -> None:
+        """This copy was deleted at Telegram (every message of it)."""
         self._set(row_id, status="recalled")
 
-    def mark_recalled(self, announcement_id: int) -> None:
-        self.update(announcement_id, stage="recalled", recalled_at=now_iso())
+    def end_recall(self, announcement_id: int, actor: int, deleted: int) -> int:
+        """Close a recall; returns how many copies remain. Only when none does the announcement
+        become 'recalled'; otherwise it is 'done' again and can be recalled once more."""
+        with self.db.atomic():
+            self.db.execute(  # copies that fell back to pending (a retry) during the recall never go out
+                "update outbox set status = 'cancelled' where announcement_id = ? and status = 'pending'",
+                [announcement_id],
+            )
+            remaining = len(self.recallable(announcement_id))
+            to = "recalled" if remaining == 0 else "done"
+            fields = {"recalled_at": now_iso()} if remaining == 0 else {}
+            self._advance(announcement_id, ("recalling",), to, fields)
+            details = {"id": announcement_id, "deleted": deleted, "remaining": remaining}
+            audit.record(self.db, actor, "announcement.recall", details)
+        return remaining

@@ -12,7 +12,7 @@ import sqlite_utils
 from babel.numbers import NumberFormatError, parse_decimal
 
 from bot.knowledge.schema import Indicator
-from bot.services.roles import now_iso
+from bot.storage.db import now_iso
 
 MILESTONE_WORDS = {
     "1": 1.0,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from rapidfuzz import fuzz
 
-from bot.services.roles import now_iso
+from bot.storage.db import now_iso
 from bot.text.normalize import clean, fold, tokens
 
 
@@ -115,12 +115,17 @@ class QuestionLog:
                 return group
         return None
 
-    def mark(self, log_ids: list[int], queue: str) -> None:
-        if log_ids:
-            self.db.execute(
-                f"update question_log set queue = ? where id in ({','.join('?' * len(log_ids))})",
-                [queue, *log_ids],
-            )
+    def mark(self, log_ids: list[int], queue: str | None) -> int:
+        """Take questions off the queue ('attached', 'dismissed'), only those still on it: of two
+        taps on the same button the second marks nothing. ``None`` puts them back. Returns how many
+        changed."""
+        if not log_ids:
+            return 0
+        marks = ",".join("?" * len(log_ids))
+        if queue is None:
+            return self.db.execute(f"update question_log set queue = null where id in ({marks})", log_ids).rowcount
+        sql = f"update question_log set queue = ? where queue is null and id in ({marks})"
+        return self.db.execute(sql, [queue, *log_ids]).rowcount
 
     # --- retention and deletion ---------------------------------------------------------------------
     def purge(self, now: dt.datetime | None = None) -> int:

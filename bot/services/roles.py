@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-
 import sqlite_utils
 
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+from bot.services import audit
+from bot.storage.db import now_iso
 
 
 class Roles:
@@ -53,11 +49,4 @@ class Roles:
         return [r["user_id"] for r in self.db.query("select user_id from officers order by added_at")]
 
     def audit(self, actor: int, action: str, details: dict | None = None) -> None:
-        self.db.table("audit").insert(
-            {
-                "at": now_iso(),
-                "actor": actor,
-                "action": action,
-                "details": json.dumps(details or {}, ensure_ascii=False),
-            }
-        )
+        audit.record(self.db, actor, action, details)

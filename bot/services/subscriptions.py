@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bot.knowledge.schema import Topic
-from bot.services.roles import now_iso
+from bot.storage.db import now_iso
 
 
 @dataclass(frozen=True)

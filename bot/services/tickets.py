@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.services.roles import now_iso
+from bot.storage.db import now_iso
 
 
 class Tickets:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
-    def open(self, user_id: int, chat_id: int, lang: str, question: str) -> int:
+    def open(self, user_id: int, chat_id: int, lang: str, question: str, log_id: int | None = None) -> tuple[int, bool]:
+        """A ticket for a logged question: (its id, True when new). A question gets one ticket,
+        however many times its 🙋 button is pressed."""
+        if log_id is not None:
+            existing = list(self.db.query("select id from tickets where log_id = ?", [log_id]))
+            if existing:
+                return int(existing[0]["id"]), False
         row = {
             "created_at": now_iso(),
             "user_id": user_id,
@@ -23,8 +29,13 @@ class Tickets:
             "lang": lang,
             "question": question[:2000],
             "status": "open",
+            "log_id": log_id,
         }
-        return int(self.db.table("tickets").insert(row).last_pk or 0)
+        return int(self.db.table("tickets").insert(row).last_pk or 0), True
+
+    def discard(self, ticket_id: int) -> None:
+        """The ticket could not reach the officers: gone, so that the button can be pressed again."""
+        self.db.execute("delete from tickets where id = ? and group_message_id is null", [ticket_id])
 
     def posted(self, ticket_id: int, group_chat_id: int, group_message_id: int) -> None:
         self.db.table("tickets").update(

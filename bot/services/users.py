@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlite_utils
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+from bot.storage.db import now_iso
 
 
 class Users:
@@ -18,7 +14,7 @@ class Users:
     def seen(self, user_id: int, default_language: str) -> str:
         """Record that the user was seen; returns their language (stored, else ``default_language``).
         One statement: this runs for every message."""
-        now = _now()
+        now = now_iso()
         row = self.db.execute(
             """insert into users (id, language, first_seen, last_seen) values (?, ?, ?, ?)
                on conflict (id) do update set last_seen = excluded.last_seen
@@ -32,7 +28,7 @@ class Users:
         return rows[0] if rows else None
 
     def set_language(self, user_id: int, language: str) -> None:
-        now = _now()
+        now = now_iso()
         with self.db.atomic():
             self.db.table("users").upsert(
                 {"id": user_id, "language": language, "last_seen": now},

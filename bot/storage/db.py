@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,11 @@ import sqlite_utils
 DB_FILE = "bot.db"
 
 Migration = Callable[[sqlite_utils.Database], None]
+
+
+def now_iso() -> str:
+    """The time format of every stored timestamp: UTC, ISO 8601, whole seconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _m001_users(db: sqlite_utils.Database) -> None:
@@ -142,6 +148,12 @@ def _m006_indicator_values(db: sqlite_utils.Database) -> None:
     db.table("indicator_values").create_index(["indicator", "year", "status"])
 
 
+def _m007_one_ticket_per_question(db: sqlite_utils.Database) -> None:
+    # the logged question a ticket was opened for: a second tap on 🙋 finds the first ticket
+    db.table("tickets").add_column("log_id", int)
+    db.table("tickets").create_index(["log_id"], unique=True)
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
 MIGRATIONS: list[Migration] = [
     _m001_users,
@@ -150,6 +162,7 @@ MIGRATIONS: list[Migration] = [
     _m004_announcements,
     _m005_questions_feedback_tickets,
     _m006_indicator_values,
+    _m007_one_ticket_per_question,
 ]
 
 

@@ -15,11 +15,14 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.i18n import format_number, gettext
 from bot.knowledge.schema import Topic
@@ -62,6 +65,25 @@ def progress_text(counts: dict[str, int], lang: str, final: bool) -> str:
     return gettext(lang, "Finished: {sent} sent, {blocked} blocked or gone, {failed} failed (of {total}).").format(
         sent=n(counts["sent"]), blocked=n(counts["blocked"]), failed=n(counts["failed"]), total=n(counts["total"])
     )
+
+
+class PacedRequest(HTTPXRequest):
+    """The broadcast bot's HTTP requests, each taking a slot of the broadcast pace as it leaves."""
+
+    def __init__(self, limiter: RateLimiter, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limiter = limiter
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if not url.endswith(("/getMe", "/logOut", "/close")):
+            await self.limiter.acquire()
+        return await super().do_request(url, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Recall:
+    deleted: int  # copies deleted now
+    remaining: int  # copies still at the recipients (to recall again)
 
 
 class Broadcaster:
@@ -112,11 +134,14 @@ class Broadcaster:
         self.wake.set()
 
     # --- launching ----------------------------------------------------------------------------
-    async def launch(self, announcement_id: int, report_chat_id: int | None) -> int:
-        """Create the outbox for an announcement and start sending; returns the recipient count."""
+    async def launch(self, announcement_id: int, report_chat_id: int | None, actor: int | None = None) -> int | None:
+        """Create the outbox for an announcement and start sending; returns the recipient count, or
+        None when it was not ready to go (a second tap on "Send now", or cancelled meanwhile)."""
         a = self.store.get(announcement_id)
         recipients = self.subscriptions.recipients(a.topics, a.villages or None)
-        total = self.store.start(announcement_id, recipients, channel_id=self.channel_id)
+        total = self.store.start(announcement_id, recipients, channel_id=self.channel_id, actor=actor)
+        if total is None:
+            return None
         if report_chat_id is not None:
             lang = self.officer_lang(report_chat_id)
             try:
@@ -157,7 +182,7 @@ class Broadcaster:
     async def _start_due(self) -> None:
         for a in self.store.due(dt.datetime.now(dt.UTC)):
             log.info("scheduled announcement %d is due", a.id)
-            await self.launch(a.id, a.created_by)
+            await self.launch(a.id, a.created_by, actor=a.created_by)
 
     def _announcement(self, announcement_id: int) -> Announcement:
         """The announcement, read at most once a second while it is being sent."""
@@ -171,7 +196,7 @@ class Broadcaster:
     async def _deliver(self, row: OutboxRow) -> None:
         a = self._announcement(row.announcement_id)
         try:
-            await self.limiter.acquire(row.chat_id)
+            await self.limiter.acquire_chat(row.chat_id)
             ids = await send_announcement(self.bot, row.chat_id, a, row.lang, self.topics)
             self.store.sent(row.id, ids)
         except RetryAfter as exc:
@@ -226,20 +251,52 @@ class Broadcaster:
             log.info("progress edit failed: %s", exc.__class__.__name__)
 
     # --- recall ---------------------------------------------------------------------------------
-    async def recall(self, announcement_id: int) -> int:
-        """Delete the sent copies Telegram still allows deleting (48 hours); returns how many."""
-        deleted = 0
-        for row_id, chat_id, message_ids in self.store.recallable(announcement_id):
-            for message_id in message_ids:
-                await self.limiter.acquire(chat_id)
-                try:
-                    await self.bot.delete_message(chat_id, message_id)
+    async def recall(self, announcement_id: int, actor: int) -> Recall | None:
+        """Delete the sent copies (Telegram allows it for 48 hours). Nothing more goes out from the
+        moment it starts; copies in flight then are deleted once they land. A copy is marked
+        recalled only when Telegram deleted it (or it was already gone); RetryAfter is waited out
+        and the same message tried again. Returns what was deleted and what remains, or None when
+        a recall of it is already running or it was never sent."""
+        if not self.store.claim_recall(announcement_id):
+            return None
+        deleted, tried = 0, set()
+        deadline = time.monotonic() + 60
+        while True:
+            rows = [r for r in self.store.recallable(announcement_id) if r[0] not in tried]
+            if not rows:
+                if not self.store.in_flight(announcement_id) or self.stopping.is_set() or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)  # copies still in flight: delete them once they land
+                continue
+            for row_id, chat_id, message_ids in rows:
+                tried.add(row_id)
+                gone = [await self._delete(chat_id, m) for m in message_ids]
+                if all(gone):
+                    self.store.recalled(row_id)
                     deleted += 1
-                except RetryAfter as exc:
-                    wait = exc.retry_after
-                    await asyncio.sleep(wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait))
-                except TelegramError:
-                    pass
-            self.store.recalled(row_id)
-        self.store.mark_recalled(announcement_id)
-        return deleted
+        remaining = self.store.end_recall(announcement_id, actor, deleted)
+        return Recall(deleted, remaining)
+
+    async def _delete(self, chat_id: int, message_id: int, tries: int = 5) -> bool:
+        """True when the message is gone at Telegram (deleted now, or already)."""
+        for _ in range(tries):
+            await self.limiter.acquire_chat(chat_id)
+            try:
+                await self.bot.delete_message(chat_id, message_id)
+                return True
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+                log.warning("Telegram asked to slow down during a recall: waiting %ss", seconds)
+                self.limiter.pause(seconds)
+            except BadRequest as exc:
+                if "not found" in str(exc).lower():
+                    return True  # the person deleted it already
+                log.info("a recalled copy could not be deleted: %s", exc)
+                return False
+            except Forbidden:
+                return True  # the person blocked the bot: the chat, and the copy with it, are gone for us
+            except TelegramError as exc:
+                log.info("a recalled copy could not be deleted yet: %s", exc.__class__.__name__)
+                await asyncio.sleep(1)
+        return False

@@ -81,7 +81,9 @@ async def on_callback(
         return
     core = core_of(context)
     if data.arg == "dis":
-        qlog.mark(group.log_ids, "dismissed")
+        if not qlog.mark(group.log_ids, "dismissed"):
+            await query.answer(gettext(lang, "Already handled."))
+            return
         roles.audit(user.id, "queue.dismiss", {"question": group.text, "count": group.count})
         await query.answer(gettext(lang, "Dismissed."))
         await message.edit_text(gettext(lang, "🗑 Dismissed: {q}").format(q=group.text))
@@ -93,9 +95,15 @@ async def on_callback(
     elif data.arg == "att" and core.engine.entry(data.extra) is not None:
         logged = qlog.get(group.representative)
         assert core.learned_path is not None
-        added = learned.add(core.learned_path, data.extra, (logged or {}).get("lang") or "vi", group.text)
+        if not qlog.mark(group.log_ids, "attached"):
+            await query.answer(gettext(lang, "Already handled."))
+            return
+        try:
+            added = learned.add(core.learned_path, data.extra, (logged or {}).get("lang") or "vi", group.text)
+        except OSError:
+            qlog.mark(group.log_ids, None)
+            raise
         core.reload()
-        qlog.mark(group.log_ids, "attached")
         roles.audit(user.id, "queue.attach", {"question": group.text, "entry": data.extra, "new": added})
         await query.answer(gettext(lang, "Attached. The bot answers it from now on."))
         await message.edit_text(

@@ -47,7 +47,8 @@ async def on_callback(
                 else list(row)
                 for row in markup.inline_keyboard
             ]
-            if data.arg == "d" and officers_chat(context) is not None and data.page:
+            asking = any(str(b.callback_data or "").startswith("k:") for row in rows for b in row)
+            if data.arg == "d" and officers_chat(context) is not None and data.page and not asking:
                 rows.insert(-1, [kb.ask_officer_button(data.page, lang)])
             with contextlib.suppress(BadRequest):
                 await message.edit_reply_markup(InlineKeyboardMarkup(rows))
@@ -80,7 +81,12 @@ async def ask_officer(
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
         return
     tickets = tickets_of(context)
-    ticket_id = tickets.open(user.id, message.chat_id, lang, logged["text"])
+    ticket_id, new = tickets.open(user.id, message.chat_id, lang, logged["text"], log_id=log_id)
+    if not new:
+        await query.answer(
+            gettext(lang, "Already sent to the officers as question #{id}.").format(id=ticket_id), show_alert=True
+        )
+        return
     text = gettext("vi", "🎫 Question #{id} ({lang}):").format(id=ticket_id, lang=lang) + "\n\n"
     text += (
         escape(logged["text"])
@@ -92,6 +98,7 @@ async def ask_officer(
         posted = await context.bot.send_message(group, text, parse_mode=ParseMode.HTML)
     except TelegramError as exc:
         log.error("could not post a ticket to the officers' group: %s", exc.__class__.__name__)
+        tickets.discard(ticket_id)
         await query.answer(
             gettext(lang, "Sorry, the officers cannot be reached right now. Please try later."), show_alert=True
         )

@@ -29,7 +29,7 @@ from bot.app import Core
 from bot.channels.telegram import curator, feedback, flood, officer, plan, subscribe
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import stats as stats_handlers
-from bot.channels.telegram.broadcast import Broadcaster
+from bot.channels.telegram.broadcast import Broadcaster, PacedRequest
 from bot.i18n import N_, gettext
 from bot.logs import install_redaction, setup_logging
 from bot.services.announcements import Announcements
@@ -119,10 +119,10 @@ class HeartbeatRequest(HTTPXRequest):
         return code, payload
 
 
-def broadcast_bot(settings: Settings) -> Bot:
+def broadcast_bot(settings: Settings, limiter: RateLimiter) -> Bot:
     """A Bot of its own for broadcasts: its own connections and its own pacing, so that a large
     broadcast never queues the answers to people's questions behind it."""
-    request = HTTPXRequest(connection_pool_size=settings.broadcast_concurrency + 4)
+    request = PacedRequest(limiter, connection_pool_size=settings.broadcast_concurrency + 4)
     return Bot(settings.token, base_url=settings.api_base_url, request=request)
 
 
@@ -149,6 +149,7 @@ def build_application(core: Core, settings: Settings) -> Application:
     users = Users(core.db)
     subscriptions = Subscriptions(core.db, core.kb.topics, core.kb.commune.villages)
     announcements = Announcements(core.db)
+    pace = RateLimiter(settings.broadcast_rate)
     app.bot_data.update(
         core=core,
         users=users,
@@ -162,11 +163,11 @@ def build_application(core: Core, settings: Settings) -> Application:
         subscriptions=subscriptions,
         announcements=announcements,
         broadcaster=Broadcaster(
-            broadcast_bot(settings),
+            broadcast_bot(settings, pace),
             announcements,
             subscriptions,
             core.kb.topics,
-            RateLimiter(settings.broadcast_rate),
+            pace,
             concurrency=settings.broadcast_concurrency,
             channel_id=settings.channel_id,
             officer_lang=lambda user_id: users.language(user_id) or "vi",

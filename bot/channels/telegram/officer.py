@@ -115,7 +115,6 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = user_language(update, context)
     a = store_of(context).new_draft(user.id)
-    roles_of(context).audit(user.id, "announcement.draft", {"id": a.id})
     subs = subs_of(context)
     await message.reply_text(_audience_text(subs, lang), reply_markup=_audience_markup(a, subs, lang))
 
@@ -139,9 +138,7 @@ async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         now = dt.datetime.now(dt.UTC)
         if when is None or when <= now:
             await message.reply_text(gettext(lang, "Please give a future time as dd/mm/yyyy hh:mm (Vietnam time)."))
-        else:
-            store.schedule(a.id, when)
-            roles.audit(user.id, "announcement.schedule", {"id": a.id, "at": when.isoformat()})
+        elif store.schedule(a.id, when, user.id):
             local = when.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
             await message.reply_text(
                 gettext(lang, "Scheduled for {when} (Vietnam time). /pending lists it.").format(when=local)
@@ -225,7 +222,6 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     if query is None or user is None:
         return
     lang = user_language(update, context)
-    roles = roles_of(context)
     store, subs = store_of(context), subs_of(context)
     message = query.message if isinstance(query.message, Message) else None
     action, arg = data.arg, data.extra
@@ -233,26 +229,20 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         await confirm_value(update, context, action, int(arg), message, lang)
         return
     if action == "unsched" and arg.isdigit():
-        ok = store.cancel(int(arg))
-        roles.audit(user.id, "announcement.cancel", {"id": int(arg), "ok": ok})
+        ok = store.cancel(int(arg), user.id)
         await query.answer(gettext(lang, "Cancelled.") if ok else gettext(lang, "Too late to cancel."))
         return
     if action == "recall" and arg.isdigit():
-        await query.answer(gettext(lang, "Recalling…"))
-        deleted = await broadcaster_of(context).recall(int(arg))
-        roles.audit(user.id, "announcement.recall", {"id": int(arg), "deleted": deleted})
-        if message:
-            await message.reply_text(
-                gettext(lang, "Recalled: {n} message(s) deleted.").format(n=format_number(deleted, lang, 0))
-            )
+        await recall(update, context, int(arg), message, lang)
         return
     a = store.draft_of(user.id)
     if a is None or message is None:
         await query.answer(gettext(lang, "This draft is closed. Start again with /announce."))
         return
     if action == "cancel":
-        store.cancel(a.id)
-        roles.audit(user.id, "announcement.discard", {"id": a.id})
+        if not store.cancel(a.id, user.id):
+            await query.answer(gettext(lang, "Already handled."))
+            return
         await query.answer(gettext(lang, "Cancelled."))
         await message.edit_text(gettext(lang, "Announcement cancelled."))
     elif action == "t" and a.stage == "audience" and arg in subs.topics:
@@ -270,23 +260,59 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         if not a.topics:
             await query.answer(gettext(lang, "Choose at least one topic."), show_alert=True)
             return
-        store.update(a.id, stage="text")
+        if store.advance(a.id, "audience", "text") is None:
+            await query.answer(gettext(lang, "Already handled."))
+            return
         await query.answer()
         await message.edit_text(gettext(lang, "Send the text of the announcement (and optionally one photo with it)."))
     elif action == "skip" and a.stage == "text_en":
-        store.update(a.id, stage="preview")
+        ready = store.advance(a.id, "text_en", "preview")
+        if ready is None:
+            await query.answer(gettext(lang, "Already handled."))
+            return
         await query.answer()
-        await _preview(message, context, store.get(a.id), lang)
+        await _preview(message, context, ready, lang)
     elif action == "sched" and a.stage == "preview":
-        store.update(a.id, stage="when")
+        if store.advance(a.id, "preview", "when") is None:
+            await query.answer(gettext(lang, "Already handled."))
+            return
         await query.answer()
         await message.reply_text(gettext(lang, "When should it go out? Send dd/mm/yyyy hh:mm (Vietnam time)."))
     elif action == "send" and a.stage == "preview":
-        await query.answer(gettext(lang, "Sending…"))
-        total = await broadcaster_of(context).launch(a.id, message.chat_id)
-        roles.audit(user.id, "announcement.send", {"id": a.id, "recipients": total})
+        total = await broadcaster_of(context).launch(a.id, message.chat_id, actor=user.id)
+        await query.answer(gettext(lang, "Sending…") if total is not None else gettext(lang, "Already sent."))
     else:
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+
+
+async def recall(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, announcement_id: int, message: Message | None, lang: str
+) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    await query.answer(gettext(lang, "Recalling…"))
+    done = await broadcaster_of(context).recall(announcement_id, user.id)
+    if message is None:
+        return
+    if done is None:
+        await message.reply_text(gettext(lang, "A recall of this announcement is already running, or it is over."))
+        return
+    text = gettext(lang, "Recalled: {n} message(s) deleted.").format(n=format_number(done.deleted, lang, 0))
+    markup = None
+    if done.remaining:
+        text += "\n" + gettext(lang, "{n} copy(ies) could not be deleted yet. Tap Recall to try them again.").format(
+            n=format_number(done.remaining, lang, 0)
+        )
+        markup = _recall_markup(announcement_id, lang)
+    await message.reply_text(text, reply_markup=markup)
+
+
+def _recall_markup(announcement_id: int, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(gettext(lang, "Recall"), callback_data=f"a:recall:{announcement_id}")]]
+    )
 
 
 @officers_only
@@ -332,9 +358,7 @@ async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             and a.started_at
             and (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(a.started_at) < dt.timedelta(hours=47))
         ):
-            buttons = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(gettext(lang, "Recall"), callback_data=f"a:recall:{a.id}")]]
-            )
+            buttons = _recall_markup(a.id, lang)
         await message.reply_text(
             f"<b>#{a.id}</b> · {escape(a.stage)} · {escape(line)}\n{escape(a.text_vi[:300])}",
             parse_mode=ParseMode.HTML,
