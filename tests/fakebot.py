@@ -3,6 +3,12 @@
 The bot's real HTTP client talks to it through ``ApplicationBuilder.base_url``. It records
 every call, serves scripted updates to getUpdates (long polling included), and can be
 scripted to fail: 429 with retry_after, 403, 400, 5xx, or slow replies.
+
+It is as strict as Telegram where a bot can go wrong: a method it does not know is a 404;
+HTML is parsed with Telegram's rules (supported tags only, every tag closed, entities escaped)
+and a text that breaks them is a 400 "can't parse entities"; texts longer than 4096 characters,
+captions over 1024, callback data over 64 bytes and callback answers over 200 characters are
+refused as Telegram refuses them.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.telegram_html import HTMLError, parse_html, utf16_len
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 BOT_USER = {
@@ -60,6 +68,8 @@ class FakeBotAPI:
         self.chat_failures: dict[str, list[Failure]] = {}  # chat id → failures for sends to it
         self.delays: dict[str, float] = {}
         self._update_ids = itertools.count(1)
+        self.acked = 0  # the highest update id the bot has confirmed (by asking for the next offset)
+        self._acked = asyncio.Condition()
         self._message_ids = itertools.count(1000)
         self._new_call = asyncio.Condition()
         self._new_update = asyncio.Event()
@@ -101,6 +111,19 @@ class FakeBotAPI:
         self._new_update.set()
         return update_id
 
+    def wake(self) -> None:
+        """End any long poll now (before the bot stops, so that stopping does not wait for it)."""
+        self._new_update.set()
+
+    async def fetched(self, update_id: int, timeout: float = 10.0) -> None:
+        """Wait until the bot has taken every update up to ``update_id`` into its queue."""
+        async with self._acked:
+            await asyncio.wait_for(self._acked.wait_for(lambda: self.acked >= update_id), timeout)
+
+    @property
+    def last_update_id(self) -> int:
+        return self.updates[-1]["update_id"] if self.updates else self.acked
+
     @staticmethod
     def user(user_id: int = 1001, language_code: str | None = "vi", first_name: str = "An") -> dict[str, Any]:
         u = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -127,13 +150,15 @@ class FakeBotAPI:
     def send_text(self, text: str, **kwargs) -> int:
         return self.push({"message": self.message(text, **kwargs)})
 
-    def press(self, data: str, user: dict | None = None, message: dict | None = None) -> int:
+    def press(self, data: str, user: dict | None = None, message: dict | None = None) -> str:
+        """A tap on an inline button; returns the callback query id (answerCallbackQuery names it)."""
         user = user or self.user()
         message = message or self.message("…", user=BOT_USER, chat={"id": user["id"], "type": "private"})
-        return self.push(
+        query_id = str(next(self._message_ids))
+        self.push(
             {
                 "callback_query": {
-                    "id": str(next(self._message_ids)),
+                    "id": query_id,
                     "from": user,
                     "data": data,
                     "chat_instance": "1",
@@ -141,6 +166,7 @@ class FakeBotAPI:
                 }
             }
         )
+        return query_id
 
     def inline(self, query: str, user: dict | None = None) -> int:
         return self.push(
@@ -204,24 +230,24 @@ class FakeBotAPI:
             await asyncio.sleep(0.05)
         raise AssertionError(f"no {method} containing {contains!r} {match}")
 
-    async def settle(self, quiet: float = 0.3) -> None:
-        """Wait until no call has arrived for ``quiet`` seconds (for asserting silence)."""
-        while True:
-            last = self.calls[-1].at if self.calls else 0
-            await asyncio.sleep(quiet)
-            if (self.calls[-1].at if self.calls else 0) == last:
-                return
-
     # --- the API -------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
-        form = await request.post()
-        params = {k: (_decode(v) if isinstance(v, str) else v.file.read()) for k, v in form.items()}
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            form = await request.post()
+            params = {k: (_decode(v) if isinstance(v, str) else v.file.read()) for k, v in form.items()}
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
-        response = self._scripted_failure(method, params) or self._rate_limited(method, params)
+        response = (
+            self._unknown(method)
+            or self._invalid(method, params)
+            or self._scripted_failure(method, params)
+            or self._rate_limited(method, params)
+        )
         if response is None:
             handler = getattr(self, f"api_{method}", None)
             result = await handler(params) if handler else True
@@ -231,6 +257,55 @@ class FakeBotAPI:
             async with self._new_call:
                 self._new_call.notify_all()
         return response
+
+    #: the methods this fake knows (a real bot may call more; add them here as the bot starts to)
+    KNOWN = frozenset(
+        {
+            "getMe", "getUpdates", "logOut", "close", "setWebhook", "deleteWebhook", "getWebhookInfo",
+            "sendMessage", "sendPhoto", "sendDocument", "sendVenue", "sendLocation", "sendChatAction",
+            "editMessageText", "editMessageReplyMarkup", "editMessageCaption", "deleteMessage",
+            "answerCallbackQuery", "answerInlineQuery", "setMyCommands", "getMyCommands",
+            "setChatMenuButton", "getChatMenuButton", "getChat", "getFile",
+        }
+    )  # fmt: skip
+
+    @staticmethod
+    def _error(status: int, description: str) -> web.Response:
+        return web.json_response({"ok": False, "error_code": status, "description": description}, status=status)
+
+    def _unknown(self, method: str) -> web.Response | None:
+        # Telegram matches method names case-insensitively, and answers 404 to any other
+        if method.lower() in {m.lower() for m in self.KNOWN}:
+            return None
+        return self._error(404, "Not Found")
+
+    def _invalid(self, method: str, params: dict) -> web.Response | None:
+        """Telegram's checks of what is sent: HTML, lengths, callback data."""
+        field, limit = ("caption", 1024) if "caption" in params else ("text", 4096)
+        value = params.get(field)
+        if method in ("sendMessage", "editMessageText") and not str(value or "").strip():
+            return self._error(400, "Bad Request: message text is empty")
+        if isinstance(value, str):
+            plain = value
+            if str(params.get("parse_mode", "")).lower() == "html":
+                try:
+                    plain = parse_html(value)
+                except HTMLError as exc:
+                    return self._error(400, f"Bad Request: can't parse entities: {exc}")
+            if utf16_len(plain) > limit:
+                which = "message is too long" if field == "text" else "message caption is too long"
+                return self._error(400, f"Bad Request: {which}")
+        if method == "answerCallbackQuery" and utf16_len(str(params.get("text") or "")) > 200:
+            return self._error(400, "Bad Request: MESSAGE_TOO_LONG")
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict):
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if len(str(button.get("callback_data", "")).encode()) > 64:
+                        return self._error(400, "Bad Request: BUTTON_DATA_INVALID")
+                    if not str(button.get("text", "")).strip():
+                        return self._error(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        return None
 
     def fail_chat(self, chat_id: int, *failures: Failure) -> None:
         """Script the next sends to ``chat_id`` to fail, in order."""
@@ -289,6 +364,10 @@ class FakeBotAPI:
     async def api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
         timeout = min(float(params.get("timeout") or 0), 1.0)
+        if offset - 1 > self.acked:
+            async with self._acked:
+                self.acked = offset - 1
+                self._acked.notify_all()
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         if not self.updates and timeout:
             self._new_update.clear()

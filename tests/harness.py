@@ -25,17 +25,38 @@ class Harness:
         self.core = core
         self.app = app
 
+    @staticmethod
+    def _chat_of(kwargs: dict) -> int:
+        chat = kwargs.get("chat") or kwargs.get("user") or FakeBotAPI.user()
+        return int(chat["id"])
+
     async def reply_to(self, text: str, method: str = "sendMessage", **kwargs) -> dict:
-        before = len(self.api.sent(method))
+        """Send ``text`` and return the bot's next ``method`` call in that same chat."""
+        chat = self._chat_of(kwargs)
+        before = len(self.api.sent(method, chat_id=chat))
         self.api.send_text(text, **kwargs)
-        calls = await self.api.wait_for(method, count=before + 1)
+        calls = await self.api.wait_for(method, count=before + 1, chat_id=chat)
         return calls[before]
 
     async def press(self, data: str, method: str = "sendMessage", **kwargs) -> dict:
-        before = len(self.api.sent(method))
+        """Tap a button and return the bot's next ``method`` call for that tap: its answer
+        (answerCallbackQuery), or its next message or edit in the presser's chat."""
+        if method == "answerCallbackQuery":
+            query_id = self.api.press(data, **kwargs)
+            (call,) = await self.api.wait_for(method, callback_query_id=query_id)
+            return call
+        chat = self._chat_of({"user": kwargs.get("user")} if kwargs.get("user") else {})
+        if kwargs.get("message"):
+            chat = int(kwargs["message"]["chat"]["id"])
+        before = len(self.api.sent(method, chat_id=chat))
         self.api.press(data, **kwargs)
-        calls = await self.api.wait_for(method, count=before + 1)
+        calls = await self.api.wait_for(method, count=before + 1, chat_id=chat)
         return calls[before]
+
+    async def quiet(self) -> None:
+        """Return once every update pushed so far has been taken and fully handled: proof, not a
+        pause, that whatever the bot was going to send for them has been sent."""
+        await quiet(self.api, self.app)
 
     def seed_users(self, ids, language: str = "vi") -> None:
         self.core.db["users"].insert_all(
@@ -59,7 +80,14 @@ async def start(knowledge: Path, data: Path, api: FakeBotAPI | None = None, **ov
     return Harness(api, core, app)
 
 
+async def quiet(api: FakeBotAPI, app: Application) -> None:
+    """Every update pushed to ``api`` so far fetched by ``app`` and handled to the end."""
+    await api.fetched(api.last_update_id)
+    await asyncio.wait_for(app.update_queue.join(), 10)
+
+
 async def stop(h: Harness, keep_api: bool = False) -> None:
+    h.api.wake()  # the long poll in progress ends now, not at its timeout
     await h.app.updater.stop()
     await post_stop(h.app)
     await h.app.stop()

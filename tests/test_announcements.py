@@ -112,7 +112,7 @@ async def test_non_officers_cannot_reach_officer_commands_or_buttons(bot):
         bot.api.press(data, user=stranger)
         (*_, answer) = await bot.api.wait_for("answerCallbackQuery", count=n + 1)
         assert answer.get("show_alert") is True
-    await bot.api.settle()
+    await bot.quiet()
     assert len(bot.api.sent()) == before  # nothing went out
     assert bot.app.bot_data["announcements"].get(draft.id).stage == "preview"  # nothing changed
 
@@ -176,8 +176,8 @@ async def test_emergency_reaches_everyone_who_did_not_opt_out_and_villages_narro
     subs.set_village(301, "Nà Phát")
     await compose(bot, "Cảnh báo sạt lở đất", topics=("emergency",), villages=(2,))
     await bot.press("a:send", method="answerCallbackQuery", user=officer_user(bot))
-    await wait_delivered(bot, [301], "SẠT LỞ" if False else "Cảnh báo sạt lở")
-    await bot.api.settle(0.5)
+    await wait_delivered(bot, [301], "Cảnh báo sạt lở")
+    await bot.api.wait_for_text("editMessageText", "Đã xong", chat_id=OFFICER)  # the broadcast is over
     assert not bot.api.sent(chat_id=302)  # not in Nà Phát
     assert not bot.api.sent(chat_id=303)  # opted out
     assert "🚨" in bot.api.sent(chat_id=301)[0]["text"]

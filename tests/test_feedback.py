@@ -203,7 +203,6 @@ async def test_a_ticket_survives_a_restart(tmp_path):
                 "…", chat={"id": GROUP, "type": "supergroup"}, message_id=ticket["group_message_id"]
             ),
         )
-        await api.settle(1.0)
         relayed = await api.wait_for_text("sendMessage", "6 am", chat_id=1701)
         assert "answer to your question" in relayed["text"]
         # a stranger replying in the group does not reach anyone

@@ -97,7 +97,7 @@ async def test_a_flooding_user_gets_one_notice_then_silence(bot):
     user = bot.api.user(4444, "vi")
     for _ in range(9):
         bot.api.send_text("xin chào", user=user)
-    await bot.api.settle(0.8)
+    await bot.quiet()
     replies = bot.api.sent(chat_id=4444)
     assert len(replies) == 6
     assert sum("rất nhanh" in r["text"] for r in replies) == 1

@@ -97,7 +97,7 @@ async def test_forged_or_stale_callback_data_gets_a_polite_answer(bot):
         bot.api.press(data)
         calls = await bot.api.wait_for("answerCallbackQuery", count=before + 1)
         assert calls[-1].get("show_alert") in (None, False)
-    await bot.api.settle()
+    await bot.quiet()
     assert all("Traceback" not in str(c.params) for c in bot.api.calls)
 
 
@@ -166,7 +166,7 @@ async def test_non_text_messages_get_a_short_reply_and_edits_are_ignored(bot):
         assert "chữ" in calls[-1]["text"] or "text" in calls[-1]["text"]
     before = len(bot.api.calls)
     bot.api.push({"edited_message": {**bot.api.message("sửa tin nhắn"), "edit_date": 1}})
-    await bot.api.settle()
+    await bot.quiet()
     assert [c.method for c in bot.api.calls[before:]] == []
 
 
@@ -174,7 +174,7 @@ async def test_in_groups_only_mentions_and_replies_are_answered(bot):
     group = {"id": -100500, "type": "supergroup", "title": "Bản Chu Va"}
     before = len(bot.api.sent())
     bot.api.send_text("đăng ký khai sinh ở đâu", chat=group)
-    await bot.api.settle()
+    await bot.quiet()
     assert len(bot.api.sent()) == before
     reply = await bot.reply_to(f"@{BOT_USER['username']} đăng ký khai sinh ở đâu", chat=group)
     assert "khai sinh" in reply["text"].lower()
@@ -213,7 +213,7 @@ async def test_places_with_coordinates_are_sent_as_a_venue(tmp_path):
         (venue,) = await api.wait_for("sendVenue")
         assert venue["latitude"] == 22.25 and venue["longitude"] == 103.55
         api.send_text("chè bình lư")  # no coordinates → no pin
-        await api.settle()
+        await harness.quiet(api, app)
         assert len(api.sent("sendVenue")) == 1
     finally:
         await _stop(api, app)
@@ -224,7 +224,7 @@ async def test_a_slow_or_failing_api_does_not_break_the_bot(bot):
 
     bot.api.fail("sendMessage", Failure(500, "Internal Server Error"))
     bot.api.send_text("xin chào")
-    await bot.api.settle(0.5)
+    await bot.quiet()
     reply = await bot.reply_to("lam cccd o dau")  # the next question still works
     assert "căn cước" in reply["text"].lower()
     bot.api.delays["sendMessage"] = 0.5
