@@ -232,6 +232,7 @@ class FakeBotAPI:
 
     # --- the API -------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
@@ -253,7 +254,7 @@ class FakeBotAPI:
             result = await handler(params) if handler else True
             response = web.json_response({"ok": True, "result": result})
         if method != "getUpdates":
-            self.calls.append(Call(method, params, status=response.status))
+            self.calls.append(Call(method, params, at=arrived, status=response.status))
             async with self._new_call:
                 self._new_call.notify_all()
         return response
