@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
+
+import bot.app
 
 from bot.app import Core
 from bot.engine.engine import Engine
@@ -37,3 +41,22 @@ def knowledge_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def core(tmp_path: Path) -> Core:
     return Core.open(KNOWLEDGE, tmp_path / "data")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engines_built_once_per_knowledge():
+    """Every test opens its own Core, database and all; the engine's index, which depends only on
+    the knowledge, is built once per distinct knowledge base in the run (a copy whose YAML was
+    changed gets its own)."""
+    build = bot.app._engine
+    built: dict[str, Engine] = {}
+
+    def cached(kb: KnowledgeBase) -> Engine:
+        key = hashlib.sha256(pickle.dumps(kb)).hexdigest()
+        if key not in built:
+            built[key] = build(kb)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bot.app, "_engine", cached)
+        yield

@@ -25,9 +25,9 @@ def _max_in_window(times: list[float], window: float) -> int:
 
 
 async def test_never_more_than_the_rate_in_any_second_with_room_for_jitter():
-    times = await _times(RateLimiter(rate=50, slack=0.1), list(range(120)))
+    times = await _times(RateLimiter(rate=50, slack=0.1), list(range(70)))
     assert _max_in_window(times, 1.1) <= 50  # even a window of 1.1 s holds no more than the rate
-    assert times[-1] - times[0] >= 119 / 50 * 1.1 * 0.95
+    assert times[-1] - times[0] >= 69 / 50 * 1.1 * 0.95
 
 
 async def test_one_chat_gets_at_most_one_message_a_second():
