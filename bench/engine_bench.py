@@ -147,8 +147,8 @@ def measure(label: str, kb: KnowledgeBase, questions, repeats: int, trace: bool 
 def startup() -> None:
     """Start-up of a fresh process to a ready engine: with the store up to date, and rebuilding it."""
     code = (
-        "import time,sys;t=time.perf_counter();from bot.app import Core;"
-        "Core.open(db_path=sys.argv[1]);print(time.perf_counter()-t)"
+        "import time,sys;t=time.perf_counter();from pathlib import Path;from bot.app import Core;"
+        "Core.open(Path('knowledge'),Path(sys.argv[1]).parent);print(time.perf_counter()-t)"
     )
     import tempfile
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot import config
 from bot.engine.compose import Answer, compose
 from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
@@ -31,11 +30,11 @@ class Core:
     learned_path: Path | None = None
 
     @classmethod
-    def open(cls, knowledge: Path | None = None, data: Path | None = None, db_path: str | None = None) -> Core:
-        root = knowledge or config.knowledge_dir()
-        data_dir = data or config.data_dir()
-        db = connect(db_path or data_dir / DB_FILE)
-        learned = Path(db_path).parent / LEARNED_FILE if db_path else data_dir / LEARNED_FILE
+    def open(cls, knowledge: Path, data: Path) -> Core:
+        """The knowledge folder and the data folder come from Settings (or the command line)."""
+        root, data_dir = knowledge, data
+        db = connect(data_dir / DB_FILE)
+        learned = data_dir / LEARNED_FILE
         kb = open_knowledge(root, db, learned)
         return cls(db, kb, _engine(kb), root, learned)
 

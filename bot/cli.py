@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
-from bot import config
+from bot.settings import PACKAGE_ROOT, Settings, SettingsError
 
 log = logging.getLogger("bot")
 
@@ -91,21 +90,29 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--out", type=Path, help="the PNG to write for one entry (default qr-<id>.png)")
     q.add_argument(
         "--bot-username",
-        default=os.environ.get("BOT_USERNAME"),
+        default=None,
         help="the bot's @username (default BOT_USERNAME); the QR codes link to t.me/<it>",
     )
     return p
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    return args.settings
+
+
 def _knowledge(args: argparse.Namespace) -> Path:
-    return args.knowledge or config.knowledge_dir()
+    return args.knowledge or _settings(args).knowledge_dir
+
+
+def _data(args: argparse.Namespace) -> Path:
+    return args.data_dir or _settings(args).data_dir
 
 
 def _learned(args: argparse.Namespace) -> Path:
     """The learned questions officers attached through the bot (in the data folder)."""
     from bot.services.learned import LEARNED_FILE
 
-    return (args.data_dir or config.data_dir()) / LEARNED_FILE
+    return _data(args) / LEARNED_FILE
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
@@ -134,7 +141,7 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 
     root = _knowledge(args)
     kb = load_or_raise(root, _learned(args))
-    path = (args.data_dir or config.data_dir()) / DB_FILE
+    path = _data(args) / DB_FILE
     build(connect(path), kb, fingerprint(root, _learned(args)))
     print(f"built {path}: {len(kb.entries)} entries")
     return 0
@@ -199,7 +206,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.engine.engine import Status
     from bot.engine.replies import status_text
 
-    core = Core.open(_knowledge(args), args.data_dir)
+    core = Core.open(_knowledge(args), _data(args))
 
     def reply(question: str) -> tuple[dict[str, object], str]:
         result = core.engine.ask(question, args.lang)
@@ -232,7 +239,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.app import Core
     from bot.channels.console import run
 
-    return run(Core.open(_knowledge(args), args.data_dir), args.lang)
+    return run(Core.open(_knowledge(args), _data(args)), args.lang)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -243,7 +250,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     kb = load_or_raise(_knowledge(args))
     engine = Engine(kb, Calibration.from_params(kb.calibration))
-    path = args.questions or config.PACKAGE_ROOT / "tests" / args.question_set
+    path = args.questions or PACKAGE_ROOT / "tests" / args.question_set
     if not path.exists():
         print(f"eval: no question set at {path}", file=sys.stderr)
         return 2
@@ -260,6 +267,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     from bot.knowledge.loader import load_or_raise
     from bot.services import qr
 
+    args.bot_username = args.bot_username or _settings(args).bot_username
     if not args.bot_username:
         print(
             "qr: give the bot's username with --bot-username or BOT_USERNAME (as @BotFather shows it)", file=sys.stderr
@@ -284,7 +292,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     from bot.services.heartbeat import age
 
-    seconds = age(args.data_dir or config.data_dir())
+    seconds = age(_data(args))
     if seconds is None:
         print("unhealthy: no heartbeat yet (the bot has not talked to Telegram)", file=sys.stderr)
         return 1
@@ -298,7 +306,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.storage.db import DB_FILE, backup
 
-    source = (args.data_dir or config.data_dir()) / DB_FILE
+    source = _data(args) / DB_FILE
     if not source.is_file():
         print(f"backup: no database at {source}", file=sys.stderr)
         return 2
@@ -310,7 +318,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.channels.telegram.main import run
 
-    return run(knowledge=args.knowledge, data_dir=args.data_dir)
+    return run(_settings(args), knowledge=_knowledge(args), data_dir=_data(args))
 
 
 COMMANDS = {
@@ -338,6 +346,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     key = args.command if args.command != "kb" else ("kb", args.kb_command)
+    try:
+        from bot.settings import load
+
+        args.settings = load()  # every command: the environment over .env, validated once
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return COMMANDS[key](args)
     except KnowledgeError as exc:

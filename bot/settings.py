@@ -1,143 +1,165 @@
-"""Settings from the environment or a .env file, validated at start.
+"""Settings: one object, from the environment or a .env file, validated at start (pydantic-settings).
 
-A missing or malformed setting raises SettingsError with one clear line naming it.
-Secrets (the bot token) are only ever read from here, never written to a log.
+Every command reads it — ``run``, ``chat``, ``ask``, ``kb …``, ``eval``, ``health``, ``backup``,
+``qr`` — so a value in ``.env`` means the same everywhere. A malformed setting raises
+SettingsError with one line naming it; only ``run`` needs the bot token (``require_token``).
+The token and the webhook secret are ``SecretStr``: they never show in a repr, an error or a log.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API = "https://api.telegram.org/bot"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_SECRETS = ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET")
 
 
 class SettingsError(Exception):
-    """A setting is missing or malformed; the message names it."""
+    """A setting is missing or malformed; the message names it, in one line."""
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; '#' comments; optional quotes. Unparseable lines are errors."""
-    out: dict[str, str] = {}
-    if not path.is_file():
-        return out
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[7:]
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise SettingsError(f"{path}:{number}: expected KEY=VALUE")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        out[key.strip()] = value
-    return out
+def bundled_knowledge() -> Path:
+    """The knowledge/ folder of this checkout (or image), else ./knowledge."""
+    bundled = PACKAGE_ROOT / "knowledge"
+    return bundled if bundled.is_dir() else Path("knowledge")
 
 
-def _int_list(name: str, raw: str) -> list[int]:
-    try:
-        return [int(x) for x in re.split(r"[,\s]+", raw.strip()) if x]
-    except ValueError:
-        raise SettingsError(f"{name} must be a comma-separated list of Telegram user ids, got {raw!r}") from None
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # KEY= in .env means "not set"
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
 
+    token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    api_base_url: str = Field(DEFAULT_API, alias="TELEGRAM_API_BASE_URL")
+    data_dir: Path = Field(Path("data"), alias="BOT_DATA_DIR")
+    knowledge_dir: Path = Field(default_factory=bundled_knowledge, alias="KNOWLEDGE_DIR")
+    webhook_url: str = Field("", alias="WEBHOOK_URL")
+    webhook_secret: SecretStr = Field(SecretStr(""), alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field("0.0.0.0", alias="WEBHOOK_LISTEN")
+    webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = Field((), alias="ADMIN_IDS")
+    officers_chat_id: int | None = Field(None, alias="OFFICERS_CHAT_ID")
+    channel_id: int | None = Field(None, alias="CHANNEL_ID")
+    error_chat_id: int | None = Field(None, alias="ERROR_CHAT_ID")  # where a short notice of each error goes
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
+    broadcast_rate: PositiveFloat = Field(25.0, alias="BROADCAST_RATE")  # Telegram allows about 30/s in all
+    broadcast_concurrency: PositiveInt = Field(32, alias="BROADCAST_CONCURRENCY")  # may repeat after a crash
+    retention_days: PositiveInt = Field(180, alias="QUESTION_RETENTION_DAYS")  # how long questions are kept
+    flood_limit: PositiveInt = Field(20, alias="FLOOD_LIMIT")  # messages a minute before the bot goes quiet
+    bot_username: str = Field("", alias="BOT_USERNAME")  # for QR posters' links (t.me/<it>)
 
-def _int(name: str, raw: str, default: int | None) -> int | None:
-    if not raw.strip():
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is not None and not _TOKEN_RE.match(str(raw).strip()):
+            raise ValueError("is malformed: expected <digits>:<letters>, as @BotFather gives it")
+        return str(raw).strip() if raw is not None else None
 
+    @field_validator("api_base_url")
+    @classmethod
+    def _api(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value
 
-def _float(name: str, raw: str, default: float) -> float:
-    if not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {raw!r}")
-    return value
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("must be an https:// address Telegram can reach")
+        return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+            raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+        return value
 
-@dataclass(frozen=True)
-class Settings:
-    token: str = field(repr=False)
-    api_base_url: str = DEFAULT_API
-    data_dir: Path = Path("data")
-    knowledge_dir: Path | None = None
-    webhook_url: str = ""
-    webhook_secret: str = field(default="", repr=False)
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
-    admin_ids: tuple[int, ...] = ()
-    officers_chat_id: int | None = None
-    channel_id: int | None = None
-    log_level: str = "INFO"
-    log_format: str = "text"  # or json
-    broadcast_rate: float = 25.0  # messages/s for broadcasts; Telegram allows about 30 in all
-    broadcast_concurrency: int = 32  # sends in flight: at most these may repeat after a crash
-    retention_days: int = 180  # how long logged questions are kept
-    flood_limit: int = 20  # messages a minute per user before the bot goes quiet
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return tuple(int(x) for x in re.split(r"[,\s]+", value.strip()) if x)
+            except ValueError:
+                raise ValueError(f"must be a comma-separated list of Telegram user ids, got {value!r}") from None
+        return value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _case(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+        return value
+
+    # --- use ------------------------------------------------------------------------------
+    @property
+    def bot_token(self) -> str:
+        """The token in clear, for the Telegram client only (``require_token`` first)."""
+        return self.token.get_secret_value() if self.token else ""
 
     @property
     def bot_id(self) -> str:
         """The public part of the token (the bot's user id): safe to log."""
-        return self.token.split(":", 1)[0]
+        return self.bot_token.split(":", 1)[0]
+
+    def require_token(self) -> Settings:
+        if self.token is None:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in the "
+                "environment or in .env (see .env.example)"
+            )
+        return self
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some values changed (by field name), validated like the originals."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self).model_validate({**values, **changes})
 
 
-def load(env: dict[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
-    """Settings from ``env`` (default: os.environ) over the .env file."""
-    values = read_dotenv(dotenv) if dotenv else {}
-    values.update(os.environ if env is None else env)
-    get = lambda k, d="": (values.get(k) or d).strip()
-    token = get("TELEGRAM_BOT_TOKEN")
-    if not token:
-        raise SettingsError(
-            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in the "
-            "environment or in .env (see .env.example)"
-        )
-    if not _TOKEN_RE.match(token):
-        raise SettingsError("TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<letters>, as @BotFather gives it")
-    api = get("TELEGRAM_API_BASE_URL", DEFAULT_API)
-    if not re.match(r"^https?://", api):
-        raise SettingsError(f"TELEGRAM_API_BASE_URL must start with http:// or https://, got {api!r}")
-    webhook = get("WEBHOOK_URL")
-    if webhook and not webhook.startswith("https://"):
-        raise SettingsError("WEBHOOK_URL must be an https:// address Telegram can reach")
-    secret = get("WEBHOOK_SECRET")
-    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise SettingsError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
-    level = get("LOG_LEVEL", "INFO").upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
-    log_format = get("LOG_FORMAT", "text").lower()
-    if log_format not in ("text", "json"):
-        raise SettingsError(f"LOG_FORMAT must be text or json, got {log_format!r}")
-    return Settings(
-        token=token,
-        api_base_url=api,
-        data_dir=Path(get("BOT_DATA_DIR", "data")),
-        knowledge_dir=Path(get("KNOWLEDGE_DIR")) if get("KNOWLEDGE_DIR") else None,
-        webhook_url=webhook,
-        webhook_secret=secret,
-        webhook_listen=get("WEBHOOK_LISTEN", "0.0.0.0"),
-        webhook_port=_int("WEBHOOK_PORT", get("WEBHOOK_PORT"), 8443) or 8443,
-        admin_ids=tuple(_int_list("ADMIN_IDS", get("ADMIN_IDS"))),
-        officers_chat_id=_int("OFFICERS_CHAT_ID", get("OFFICERS_CHAT_ID"), None),
-        channel_id=_int("CHANNEL_ID", get("CHANNEL_ID"), None),
-        log_level=level,
-        log_format=log_format,
-        broadcast_rate=_float("BROADCAST_RATE", get("BROADCAST_RATE"), 25.0),
-        broadcast_concurrency=_int("BROADCAST_CONCURRENCY", get("BROADCAST_CONCURRENCY"), 32) or 32,
-        flood_limit=_int("FLOOD_LIMIT", get("FLOOD_LIMIT"), 20) or 20,
-        retention_days=_int("QUESTION_RETENTION_DAYS", get("QUESTION_RETENTION_DAYS"), 180) or 180,
-    )
+def _one_line(exc: ValidationError) -> SettingsError:
+    error = exc.errors()[0]
+    fields = Settings.model_fields
+    where = str(error["loc"][0]) if error["loc"] else ""
+    name = fields[where].alias if where in fields and fields[where].alias else where
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] not in ("value_error",) and name not in _SECRETS and "input" in error:
+        message += f", got {error['input']!r}"
+    return SettingsError(f"{name} {message}" if message.startswith(("is ", "must ", "may ")) else f"{name}: {message}")
+
+
+def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """The settings: ``env`` (default: the process environment) over the ``dotenv`` file."""
+    try:
+        if env is None:
+            return Settings(_env_file=dotenv)  # type: ignore[call-arg]
+        values: dict[str, Any] = {}
+        if dotenv is not None and dotenv.is_file():
+            from dotenv import dotenv_values
+
+            values.update({k: v for k, v in dotenv_values(dotenv).items() if v})
+        values.update({k: v for k, v in env.items() if v})
+        return Settings.model_validate({k: v for k, v in values.items() if k in _ALIASES})
+    except ValidationError as exc:
+        raise _one_line(exc) from None
+
+
+_ALIASES = {f.alias for f in Settings.model_fields.values() if f.alias}

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import bot.app
-
 from bot.app import Core
 from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from telegram.ext import Application
@@ -71,7 +70,9 @@ async def start(knowledge: Path, data: Path, api: FakeBotAPI | None = None, **ov
         api = FakeBotAPI()
         await api.start()
     core = Core.open(knowledge, data)
-    settings = replace(Settings(token=TOKEN, api_base_url=api.base_url, data_dir=data, admin_ids=(ADMIN,)), **overrides)
+    settings = Settings.model_validate(
+        {"token": TOKEN, "api_base_url": api.base_url, "data_dir": data, "admin_ids": (ADMIN,), **overrides}
+    )
     app = build_application(core, settings)
     await app.initialize()
     await post_init(app)

@@ -52,7 +52,7 @@ def test_settings_come_from_dotenv_and_the_environment_wins(tmp_path):
     env = tmp_path / ".env"
     env.write_text(f'# comment\nTELEGRAM_BOT_TOKEN="{TOKEN}"\nADMIN_IDS=1, 2\nBROADCAST_RATE=12.5\n')
     s = load({"ADMIN_IDS": "7"}, dotenv=env)
-    assert s.token == TOKEN and s.admin_ids == (7,) and s.broadcast_rate == 12.5
+    assert s.bot_token == TOKEN and s.admin_ids == (7,) and s.broadcast_rate == 12.5
     assert TOKEN not in repr(s)  # the token never shows in a repr either
 
 
@@ -223,3 +223,25 @@ async def test_sigterm_mid_broadcast_loses_nothing(tmp_path):
             proc.terminate()
             await proc.wait()
         await api.stop()
+
+
+def test_every_command_honours_dotenv(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    for name in ("BOT_DATA_DIR", "KNOWLEDGE_DIR", "BOT_USERNAME", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "from-dotenv"
+    (tmp_path / ".env").write_text(f"BOT_DATA_DIR={data}\nKNOWLEDGE_DIR={KNOWLEDGE}\nBOT_USERNAME=binhlu_bot\n")
+    assert main(["kb", "build"]) == 0 and (data / "bot.db").is_file()
+    assert main(["ask", "lam cccd o dau"]) == 0 and "CĂN CƯỚC" in capsys.readouterr().out.upper()
+    assert main(["backup", str(tmp_path / "copy.db")]) == 0 and (tmp_path / "copy.db").is_file()
+    Heartbeat(data).beat()
+    assert main(["health"]) == 0
+    assert main(["qr", "service.citizen-id-card", "--out", str(tmp_path / "qr.png")]) == 0  # the username too
+    assert main(["kb", "check"]) == 0
+    (tmp_path / ".env").write_text("LOG_LEVEL=loud\n")
+    for command in (["ask", "x"], ["kb", "check"], ["health"], ["eval"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: LOG_LEVEL") and err.count("\n") == 1

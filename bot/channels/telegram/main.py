@@ -43,7 +43,6 @@ from bot.services.subscriptions import Subscriptions
 from bot.services.tickets import Tickets
 from bot.services.users import Users
 from bot.settings import Settings, SettingsError
-from bot.settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -123,15 +122,15 @@ def broadcast_bot(settings: Settings, limiter: RateLimiter) -> Bot:
     """A Bot of its own for broadcasts: its own connections and its own pacing, so that a large
     broadcast never queues the answers to people's questions behind it."""
     request = PacedRequest(limiter, connection_pool_size=settings.broadcast_concurrency + 4)
-    return Bot(settings.token, base_url=settings.api_base_url, request=request)
+    return Bot(settings.bot_token, base_url=settings.api_base_url, request=request)
 
 
 def build_application(core: Core, settings: Settings) -> Application:
-    install_redaction([settings.token])
+    install_redaction([settings.bot_token])
     heartbeat = Heartbeat(settings.data_dir)
     app = (
         ApplicationBuilder()
-        .token(settings.token)
+        .token(settings.bot_token)
         .get_updates_request(HeartbeatRequest(heartbeat, connection_pool_size=1, read_timeout=20))
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
@@ -242,7 +241,8 @@ def build_application(core: Core, settings: Settings) -> Application:
 
 def webhook_secret(settings: Settings) -> str:
     """WEBHOOK_SECRET, else one derived from the token (stable across restarts, never logged)."""
-    return settings.webhook_secret or sha256(("webhook:" + settings.token).encode()).hexdigest()[:48]
+    derived = sha256(("webhook:" + settings.bot_token).encode()).hexdigest()[:48]
+    return settings.webhook_secret.get_secret_value() or derived
 
 
 async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> int:
@@ -294,13 +294,13 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> in
     return 0
 
 
-def run(knowledge: Path | None = None, data_dir: Path | None = None) -> int:
+def run(settings: Settings, knowledge: Path | None = None, data_dir: Path | None = None) -> int:
     try:
-        settings = load_settings()
+        settings.require_token()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, secrets=[settings.token], fmt=settings.log_format)
+    setup_logging(settings.log_level, secrets=[settings.bot_token], fmt=settings.log_format)
     core = Core.open(knowledge or settings.knowledge_dir, data_dir or settings.data_dir)
     app = build_application(core, settings)
 
