@@ -343,3 +343,27 @@ async def test_the_pace_never_exceeds_the_broadcast_rate_in_any_second_at_the_se
         assert busiest <= 25, f"{busiest} broadcast messages arrived within one second"
     finally:
         await harness.stop(h)
+
+
+async def test_a_scheduled_announcement_goes_out_at_its_time_and_a_cancelled_one_never(bot):
+    import datetime as dt
+
+    from bot.channels.telegram import jobs
+
+    bot.seed_users([1201])
+    bot.app.bot_data["subscriptions"].toggle(1201, "general")
+    store = bot.app.bot_data["announcements"]
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
+    ids = []
+    for text in ("Đúng giờ", "Đã hủy"):
+        a = store.new_draft(OFFICER)
+        store.update(a.id, topics=["general"], text_vi=text, stage="when")
+        assert store.schedule(a.id, soon, OFFICER)
+        jobs.schedule(bot.app.job_queue, store.get(a.id))
+        ids.append(a.id)
+    await bot.press(f"a:unsched:{ids[1]}", method="answerCallbackQuery", user=officer_user(bot))
+    assert bot.app.job_queue.get_jobs_by_name(f"announcement:{ids[1]}") == ()
+    await wait_delivered(bot, [1201], "Đúng giờ", timeout=10)
+    await eventually(lambda: store.get(ids[0]).stage == "done")
+    assert store.get(ids[1]).stage == "cancelled"
+    assert all("Đã hủy" not in m["text"] for m in bot.api.sent(chat_id=1201))

@@ -231,3 +231,23 @@ async def test_a_slow_or_failing_api_does_not_break_the_bot(bot):
     reply = await bot.reply_to("xin chào")
     assert reply["text"]
     bot.api.delays.clear()
+
+
+async def test_an_unexpected_error_is_logged_without_personal_data_and_noticed(tmp_path, caplog):
+    h = await harness.start(KNOWLEDGE, tmp_path / "data", error_chat_id=-100999)
+    try:
+
+        def broken(question, *args, **kwargs):
+            raise RuntimeError(f"cannot handle {question}")
+
+        h.core.engine.ask = broken  # type: ignore[method-assign]
+        with caplog.at_level("ERROR"):
+            reply = await h.reply_to("số điện thoại của tôi là 0912345678", user=h.api.user(8101, "vi"))
+            notice = await h.api.wait_for_text("sendMessage", "RuntimeError", chat_id=-100999)
+        assert "Xin lỗi" in reply["text"]
+        assert "handlers.py" in notice["text"] and "0912345678" not in notice["text"]
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert errors and "RuntimeError" in errors[0].getMessage() and "text_message" in errors[0].getMessage()
+        assert all("0912345678" not in r.getMessage() and not r.exc_info for r in caplog.records)
+    finally:
+        await harness.stop(h)

@@ -154,12 +154,8 @@ class Broadcaster:
 
     # --- the loop ----------------------------------------------------------------------------
     async def run(self) -> None:
-        next_schedule_check = 0.0
         while not self.stopping.is_set():
             try:
-                if time.monotonic() >= next_schedule_check:
-                    await self._start_due()
-                    next_schedule_check = time.monotonic() + 5
                 free = self.concurrency - len(self.tasks)
                 rows = self.store.next_rows(free) if free > 0 else []
                 for row in rows:
@@ -178,11 +174,6 @@ class Broadcaster:
                 await asyncio.sleep(1)
         if self.tasks:
             await asyncio.wait(self.tasks)
-
-    async def _start_due(self) -> None:
-        for a in self.store.due(dt.datetime.now(dt.UTC)):
-            log.info("scheduled announcement %d is due", a.id)
-            await self.launch(a.id, a.created_by, actor=a.created_by)
 
     def _announcement(self, announcement_id: int) -> Announcement:
         """The announcement, read at most once a second while it is being sent."""

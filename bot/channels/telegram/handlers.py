@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from html import escape
 
@@ -15,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.app import Core
@@ -274,20 +273,3 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             )
         )
     await query.answer(results, cache_time=300, is_personal=False)
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure (never the token, never message text); apologise briefly where possible."""
-    err = context.error
-    if isinstance(err, Forbidden):
-        log.info("a user blocked the bot: %s", err.__class__.__name__)
-        return
-    log.error("handler failed: %s: %s", err.__class__.__name__, err, exc_info=err)
-    if isinstance(update, Update) and update.effective_chat and not isinstance(err, TelegramError):
-        lang = "vi"
-        if update.effective_user:
-            lang = users_of(context).language(update.effective_user.id) or "vi"
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                update.effective_chat.id, gettext(lang, "Sorry, something went wrong. Please try again.")
-            )

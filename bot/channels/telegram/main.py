@@ -6,7 +6,6 @@ import asyncio
 import logging
 import signal
 import sys
-import time
 from hashlib import sha256
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.app import Core
-from bot.channels.telegram import curator, feedback, flood, officer, plan, subscribe
+from bot.channels.telegram import curator, errors, feedback, flood, jobs, officer, plan, subscribe
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster, PacedRequest
@@ -71,34 +70,11 @@ async def post_init(app: Application) -> None:
     broadcaster = app.bot_data["broadcaster"]
     await broadcaster.bot.initialize()
     broadcaster.start()
-    app.bot_data["housekeeping"] = asyncio.create_task(housekeeping(app), name="housekeeping")
-
-
-async def housekeeping(app: Application) -> None:
-    """Purge logged questions past their retention (at start, then every six hours); in webhook
-    mode, check that Telegram answers every 30 s, for the heartbeat."""
-    settings: Settings = app.bot_data["settings"]
-    next_purge = 0.0
-    while True:
-        if time.monotonic() >= next_purge:
-            purged = app.bot_data["questions"].purge()
-            if purged:
-                log.info("purged %d logged question(s) past their retention", purged)
-            next_purge = time.monotonic() + 6 * 3600
-        if settings.webhook_url:
-            try:
-                await app.bot.get_me()
-                app.bot_data["heartbeat"].beat()
-            except TelegramError as exc:
-                log.warning("Telegram did not answer the health probe: %s", exc.__class__.__name__)
-        await asyncio.sleep(30)
+    jobs.start(app, webhook=bool(app.bot_data["settings"].webhook_url))
 
 
 async def post_stop(app: Application) -> None:
     """Let the broadcasts in flight finish recording their outcome."""
-    task = app.bot_data.pop("housekeeping", None)
-    if task is not None:
-        task.cancel()
     broadcaster = app.bot_data["broadcaster"]
     await broadcaster.stop()
     await broadcaster.bot.shutdown()
@@ -235,7 +211,7 @@ def build_application(core: Core, settings: Settings) -> Application:
             h.other_message,
         )
     )
-    app.add_error_handler(h.on_error)
+    app.add_error_handler(errors.on_error)
     return app
 
 

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Messag
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.channels.telegram import jobs
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.broadcast import Broadcaster, send_announcement
 from bot.channels.telegram.context import admins_only, officers_only, user_language
@@ -139,6 +140,8 @@ async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if when is None or when <= now:
             await message.reply_text(gettext(lang, "Please give a future time as dd/mm/yyyy hh:mm (Vietnam time)."))
         elif store.schedule(a.id, when, user.id):
+            if context.job_queue is not None:
+                jobs.schedule(context.job_queue, store.get(a.id))
             local = when.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
             await message.reply_text(
                 gettext(lang, "Scheduled for {when} (Vietnam time). /pending lists it.").format(when=local)
@@ -230,6 +233,8 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         return
     if action == "unsched" and arg.isdigit():
         ok = store.cancel(int(arg), user.id)
+        if ok and context.job_queue is not None:
+            jobs.unschedule(context.job_queue, int(arg))
         await query.answer(gettext(lang, "Cancelled.") if ok else gettext(lang, "Too late to cancel."))
         return
     if action == "recall" and arg.isdigit():
