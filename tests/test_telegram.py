@@ -251,3 +251,22 @@ async def test_an_unexpected_error_is_logged_without_personal_data_and_noticed(t
         assert all("0912345678" not in r.getMessage() and not r.exc_info for r in caplog.records)
     finally:
         await harness.stop(h)
+
+
+async def test_markup_characters_typed_by_people_reach_telegram_escaped(tmp_path):
+    """Every message is HTML by default (Defaults); the strict fake refuses a text Telegram would
+    refuse, so a reply that arrives here was escaped wherever it quotes what someone typed."""
+    h = await harness.start(KNOWLEDGE, tmp_path / "data")
+    try:
+        officer = h.api.user(harness.ADMIN, "vi")
+        reply = await h.reply_to("/capnhat forest-cover 2026 <b>5&6</i>", user=officer)
+        assert "<b>5&6</i>" in reply["text"].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        await h.reply_to("a < b && <script> là gì?", user=h.api.user(8201, "vi"))
+        await h.reply_to("/unanswered", user=officer)
+        group = await h.api.wait_for_text("sendMessage", "&lt;script&gt;", chat_id=harness.ADMIN)
+        dismiss = next(d for _, d in buttons(group) if d.startswith("u:dis:"))
+        edited = await h.press(dismiss, method="editMessageText", user=officer)
+        assert "&lt;script&gt;" in edited["text"]
+        assert not [c for c in h.api.calls if c.status == 400]
+    finally:
+        await harness.stop(h)

@@ -20,7 +20,6 @@ from html import escape
 from typing import Any
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -49,12 +48,12 @@ async def send_announcement(bot: Bot, chat_id: int, a: Announcement, lang: str, 
     html = announcement_html(a, lang, topics)
     if a.photo:
         if len(html) <= CAPTION_LIMIT:
-            msg = await bot.send_photo(chat_id, a.photo, caption=html, parse_mode=ParseMode.HTML)
+            msg = await bot.send_photo(chat_id, a.photo, caption=html)
             return [msg.message_id]
         photo = await bot.send_photo(chat_id, a.photo)
-        text = await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML)
+        text = await bot.send_message(chat_id, html)
         return [photo.message_id, text.message_id]
-    msg = await bot.send_message(chat_id, html, parse_mode=ParseMode.HTML)
+    msg = await bot.send_message(chat_id, html)
     return [msg.message_id]
 
 
@@ -145,7 +144,9 @@ class Broadcaster:
         if report_chat_id is not None:
             lang = self.officer_lang(report_chat_id)
             try:
-                msg = await self.bot.send_message(report_chat_id, progress_text(self.store.progress(a.id), lang, False))
+                msg = await self.bot.send_message(
+                    report_chat_id, escape(progress_text(self.store.progress(a.id), lang, False))
+                )
                 self.store.update(a.id, progress_chat_id=report_chat_id, progress_message_id=msg.message_id)
             except TelegramError as exc:
                 log.warning("could not send the progress message: %s", exc.__class__.__name__)
@@ -235,7 +236,7 @@ class Broadcaster:
         lang = self.officer_lang(a.progress_chat_id)
         text = progress_text(self.store.progress(announcement_id), lang, finished)
         try:
-            await self.bot.edit_message_text(text, a.progress_chat_id, a.progress_message_id)
+            await self.bot.edit_message_text(escape(text), a.progress_chat_id, a.progress_message_id)
         except BadRequest:
             pass  # "message is not modified" and the like
         except TelegramError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -49,7 +50,7 @@ async def refuse(update: Update, lang: str) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(escape(text))
 
 
 def _guarded(allowed: Callable[[Roles, int], bool]) -> Callable[[Handler], Handler]:

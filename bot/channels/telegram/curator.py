@@ -8,7 +8,6 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram import keyboards as kb
@@ -52,16 +51,15 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lang = user_language(update, context)
     groups = questions_of(context).unanswered(limit=MAX_GROUPS)
     if not groups:
-        await message.reply_text(gettext(lang, "Nothing waiting: every question got an answer."))
+        await message.reply_text(escape(gettext(lang, "Nothing waiting: every question got an answer.")))
         return
     core = core_of(context)
-    await message.reply_text(gettext(lang, "Questions the bot could not answer, most asked first:"))
+    await message.reply_text(escape(gettext(lang, "Questions the bot could not answer, most asked first:")))
     for group in groups:
         ranked = core.engine.ask(group.text).ranked[:3]
         candidates = [(i, core.title(i, lang)) for i in ranked]
         await message.reply_text(
             _group_text(group, lang),
-            parse_mode=ParseMode.HTML,
             reply_markup=_attach_buttons(group.representative, candidates, lang),
         )
 
@@ -86,12 +84,12 @@ async def on_callback(
             return
         roles.audit(user.id, "queue.dismiss", {"question": group.text, "count": group.count})
         await query.answer(gettext(lang, "Dismissed."))
-        await message.edit_text(gettext(lang, "🗑 Dismissed: {q}").format(q=group.text))
+        await message.edit_text(escape(gettext(lang, "🗑 Dismissed: {q}").format(q=group.text)))
     elif data.arg == "find":
         if context.user_data is not None:
             context.user_data["find_for"] = group.representative
         await query.answer()
-        await message.reply_text(gettext(lang, "Type a few words to find the entry this question belongs to."))
+        await message.reply_text(escape(gettext(lang, "Type a few words to find the entry this question belongs to.")))
     elif data.arg == "att" and core.engine.entry(data.extra) is not None:
         logged = qlog.get(group.representative)
         assert core.learned_path is not None
@@ -107,7 +105,9 @@ async def on_callback(
         roles.audit(user.id, "queue.attach", {"question": group.text, "entry": data.extra, "new": added})
         await query.answer(gettext(lang, "Attached. The bot answers it from now on."))
         await message.edit_text(
-            gettext(lang, "✅ “{q}” now leads to: {title}").format(q=group.text, title=core.title(data.extra, lang))
+            escape(
+                gettext(lang, "✅ “{q}” now leads to: {title}").format(q=group.text, title=core.title(data.extra, lang))
+            )
         )
     else:
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
@@ -128,10 +128,10 @@ async def find_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ids = [e.id for e in core.engine.search(message.text, limit=6)]
     ids += [i for i in prefix_search(core.db, message.text, limit=6) if i not in ids]
     if not ids:
-        await message.reply_text(gettext(lang, "No entry found. Tap 🔎 again and try other words."))
+        await message.reply_text(escape(gettext(lang, "No entry found. Tap 🔎 again and try other words.")))
         raise ApplicationHandlerStop
     candidates = [(i, core.title(i, lang)) for i in ids[:6]]
     await message.reply_text(
-        gettext(lang, "Attach the question to:"), reply_markup=_attach_buttons(rep, candidates, lang)
+        escape(gettext(lang, "Attach the question to:")), reply_markup=_attach_buttons(rep, candidates, lang)
     )
     raise ApplicationHandlerStop

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import logging
 import traceback
+from html import escape
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
@@ -59,5 +60,5 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             lang = context.application.bot_data["users"].language(update.effective_user.id) or "vi"
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
-                update.effective_chat.id, gettext(lang, "Sorry, something went wrong. Please try again.")
+                update.effective_chat.id, escape(gettext(lang, "Sorry, something went wrong. Please try again."))
             )

@@ -7,7 +7,6 @@ import logging
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -59,12 +58,14 @@ async def on_callback(
     if data.kind == "forget":
         if data.arg == "n":
             await query.answer()
-            await message.edit_text(gettext(lang, "Nothing was deleted."))
+            await message.edit_text(escape(gettext(lang, "Nothing was deleted.")))
             return
         privacy.forget(core_of(context).db, questions_of(context), tickets_of(context), user.id)
         await query.answer()
         await message.edit_text(
-            gettext(lang, "Done: everything stored about you has been deleted. Send /start to use the bot again.")
+            escape(
+                gettext(lang, "Done: everything stored about you has been deleted. Send /start to use the bot again.")
+            )
         )
 
 
@@ -95,7 +96,7 @@ async def ask_officer(
         + "</i>"
     )
     try:
-        posted = await context.bot.send_message(group, text, parse_mode=ParseMode.HTML)
+        posted = await context.bot.send_message(group, text)
     except TelegramError as exc:
         log.error("could not post a ticket to the officers' group: %s", exc.__class__.__name__)
         tickets.discard(ticket_id)
@@ -106,11 +107,13 @@ async def ask_officer(
     tickets.posted(ticket_id, group, posted.message_id)
     await query.answer()
     await message.reply_text(
-        gettext(
-            lang,
-            "Sent to the commune officers as question #{id}. Their answer will come here; "
-            "check it any time with /phananh {id}.",
-        ).format(id=ticket_id)
+        escape(
+            gettext(
+                lang,
+                "Sent to the commune officers as question #{id}. Their answer will come here; "
+                "check it any time with /phananh {id}.",
+            ).format(id=ticket_id)
+        )
     )
 
 
@@ -129,7 +132,7 @@ async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     roles: Roles = context.application.bot_data["roles"]
     if not roles.is_officer(user.id):
-        await message.reply_text(gettext("vi", "This is for commune officers only."))
+        await message.reply_text(escape(gettext("vi", "This is for commune officers only.")))
         raise ApplicationHandlerStop
     delivered = False
     if ticket["chat_id"] is not None:
@@ -137,7 +140,7 @@ async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         text = gettext(lang, "📩 The commune's answer to your question #{id}:").format(id=ticket["id"])
         text += f"\n\n<i>{escape(ticket['question'])}</i>\n\n{escape(message.text)}"
         try:
-            await context.bot.send_message(ticket["chat_id"], text, parse_mode=ParseMode.HTML)
+            await context.bot.send_message(ticket["chat_id"], text)
             delivered = True
         except (Forbidden, BadRequest) as exc:
             log.info("ticket reply undeliverable: %s", exc.__class__.__name__)
@@ -148,7 +151,7 @@ async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if delivered
         else gettext("vi", "⚠️ Could not deliver #{id}: the person blocked the bot or deleted their data.")
     )
-    await message.reply_text(note.format(id=ticket["id"]))
+    await message.reply_text(escape(note.format(id=ticket["id"])))
     raise ApplicationHandlerStop
 
 
@@ -160,18 +163,22 @@ async def phananh(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = user_language(update, context)
     args = context.args or []
     if not args or not args[0].lstrip("#").isdigit():
-        await message.reply_text(gettext(lang, "Give the question number, for example: /phananh 12"))
+        await message.reply_text(escape(gettext(lang, "Give the question number, for example: /phananh 12")))
         return
     ticket = tickets_of(context).of_user(user.id, int(args[0].lstrip("#")))
     if ticket is None:
-        await message.reply_text(gettext(lang, "No question with that number is yours."))
+        await message.reply_text(escape(gettext(lang, "No question with that number is yours.")))
     elif ticket["status"] == "open":
         await message.reply_text(
-            gettext(lang, "Question #{id} is waiting for an officer's answer.").format(id=ticket["id"])
+            escape(gettext(lang, "Question #{id} is waiting for an officer's answer.").format(id=ticket["id"]))
         )
     else:
         await message.reply_text(
-            gettext(lang, "Question #{id} was answered:").format(id=ticket["id"]) + "\n\n" + (ticket["answer"] or "")
+            escape(
+                gettext(lang, "Question #{id} was answered:").format(id=ticket["id"])
+                + "\n\n"
+                + (ticket["answer"] or "")
+            )
         )
 
 
@@ -181,10 +188,12 @@ async def xoadulieu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = user_language(update, context)
     await message.reply_text(
-        gettext(
-            lang,
-            "Delete everything stored about you: language, subscriptions, your logged questions and "
-            "votes, and the link to your questions for officers? This cannot be undone.",
+        escape(
+            gettext(
+                lang,
+                "Delete everything stored about you: language, subscriptions, your logged questions and "
+                "votes, and the link to your questions for officers? This cannot be undone.",
+            )
         ),
         reply_markup=InlineKeyboardMarkup(
             [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -25,6 +27,6 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif verdict is Verdict.NOTICE and update.message is not None:
         lang = user_language(update, context)
         await update.message.reply_text(
-            gettext(lang, "You are sending messages very fast. Please wait a minute, then ask again.")
+            escape(gettext(lang, "You are sending messages very fast. Please wait a minute, then ask again."))
         )
     raise ApplicationHandlerStop

@@ -36,7 +36,7 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
     pin when the place's coordinates are known. ``log_id`` ties votes to the logged question."""
     answer = core.answer(entry_id, lang)
     if answer is None:
-        await message.reply_text(status_text(Status.NONE, lang), reply_markup=kb.main_menu(lang))
+        await message.reply_text(escape(status_text(Status.NONE, lang)), reply_markup=kb.main_menu(lang))
         return
     chunks = split_message(answer_html(answer, lang))
     tracked = any(i.goal == entry_id for i in core.kb.indicators)
@@ -47,10 +47,7 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
         )
         await message.reply_text(
             chunk,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
             reply_markup=markup if last else None,
-            do_quote=False,
         )
     if answer.location is not None:
         await message.reply_venue(
@@ -58,7 +55,6 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
             longitude=answer.location.longitude,
             title=answer.title[:100],
             address=gettext(lang, "Bình Lư commune, Lai Châu"),
-            do_quote=False,
         )
 
 
@@ -79,7 +75,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hello = gettext(lang, "Hello {name}!").format(name=name).replace(" !", "!")
     await message.reply_text(
         f"<b>{hello}</b>\n\n{escape(intro(lang))}",
-        parse_mode=ParseMode.HTML,
         reply_markup=kb.main_menu(lang),
     )
 
@@ -96,7 +91,7 @@ async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang = user_language(update, context)
     await update.effective_message.reply_text(
-        gettext(lang, "What would you like to know?"), reply_markup=kb.main_menu(lang)
+        escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang)
     )
 
 
@@ -108,10 +103,12 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if choice and update.effective_user:
         users_of(context).set_language(update.effective_user.id, choice)
         await update.effective_message.reply_text(
-            gettext(choice, "Language: English"), reply_markup=kb.main_menu(choice)
+            escape(gettext(choice, "Language: English")), reply_markup=kb.main_menu(choice)
         )
         return
-    await update.effective_message.reply_text(gettext(lang, "Choose your language:"), reply_markup=kb.language_menu())
+    await update.effective_message.reply_text(
+        escape(gettext(lang, "Choose your language:")), reply_markup=kb.language_menu()
+    )
 
 
 def _section_markup(core: Core, section: str, page: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -127,7 +124,7 @@ def section_command(section: str):
             return
         lang = user_language(update, context)
         title, markup = _section_markup(core_of(context), section, 0, lang)
-        await update.effective_message.reply_text(title, reply_markup=markup)
+        await update.effective_message.reply_text(escape(title), reply_markup=markup)
 
     return handler
 
@@ -169,10 +166,11 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if result.status is Status.SUGGEST or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]
         await message.reply_text(
-            reply, reply_markup=kb.suggestion_buttons(options, result.lang, ask_officer=log_id if can_ask else None)
+            escape(reply),
+            reply_markup=kb.suggestion_buttons(options, result.lang, ask_officer=log_id if can_ask else None),
         )
     else:
-        await message.reply_text(reply, reply_markup=kb.main_menu(result.lang))
+        await message.reply_text(escape(reply), reply_markup=kb.main_menu(result.lang))
 
 
 async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -182,7 +180,7 @@ async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     lang = user_language(update, context)
     await message.reply_text(
-        gettext(lang, "I can only read text messages. Please type your question, or open the menu."),
+        escape(gettext(lang, "I can only read text messages. Please type your question, or open the menu.")),
         reply_markup=kb.main_menu(lang),
     )
 
@@ -198,7 +196,9 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if data is None or message is None or (data.kind == "entry" and core.engine.entry(data.arg) is None):
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."), show_alert=False)
         if message is not None:
-            await message.reply_text(gettext(lang, "What would you like to know?"), reply_markup=kb.main_menu(lang))
+            await message.reply_text(
+                escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang)
+            )
         return
     if data.kind == "officer":
         await officer.officer_callback(update, context, data)
@@ -237,9 +237,9 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _edit_or_send(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
     try:
-        await message.edit_text(text, reply_markup=markup)
+        await message.edit_text(escape(text), reply_markup=markup)
     except BadRequest:  # too old to edit, or unchanged: send a fresh message instead
-        await message.reply_text(text, reply_markup=markup, do_quote=False)
+        await message.reply_text(escape(text), reply_markup=markup)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -267,9 +267,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 id=ident,
                 title=answer.title[:200],
                 description=(answer.paragraphs[0] if answer.paragraphs else "")[:200],
-                input_message_content=InputTextMessageContent(
-                    body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                ),
+                input_message_content=InputTextMessageContent(body, parse_mode=ParseMode.HTML),
             )
         )
     await query.answer(results, cache_time=300, is_personal=False)

@@ -9,7 +9,8 @@ import sys
 from hashlib import sha256
 from pathlib import Path
 
-from telegram import Bot, BotCommand, Update
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -17,6 +18,8 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
+    ExtBot,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -94,11 +97,16 @@ class HeartbeatRequest(HTTPXRequest):
         return code, payload
 
 
-def broadcast_bot(settings: Settings, limiter: RateLimiter) -> Bot:
+#: Every message is HTML (texts are escaped where they are built), quotes no message unless asked,
+#: and shows no link preview.
+DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+
+def broadcast_bot(settings: Settings, limiter: RateLimiter) -> ExtBot:
     """A Bot of its own for broadcasts: its own connections and its own pacing, so that a large
     broadcast never queues the answers to people's questions behind it."""
     request = PacedRequest(limiter, connection_pool_size=settings.broadcast_concurrency + 4)
-    return Bot(settings.bot_token, base_url=settings.api_base_url, request=request)
+    return ExtBot(settings.bot_token, base_url=settings.api_base_url, request=request, defaults=DEFAULTS)
 
 
 def build_application(core: Core, settings: Settings) -> Application:
@@ -109,6 +117,7 @@ def build_application(core: Core, settings: Settings) -> Application:
         .token(settings.bot_token)
         .get_updates_request(HeartbeatRequest(heartbeat, connection_pool_size=1, read_timeout=20))
         .base_url(settings.api_base_url)
+        .defaults(DEFAULTS)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
         # up to 32 updates handled at once, over a pool of connections sized to match: a larger
         # pool only makes every request scan more idle connections

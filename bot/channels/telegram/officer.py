@@ -9,7 +9,6 @@ import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOriginUser, Update
-from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram import jobs
@@ -66,23 +65,25 @@ async def officer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         target = _target_user(message, args)
         if target is None:
             await message.reply_text(
-                gettext(
-                    lang,
-                    "Give the person's Telegram user id (/officer add 123456789), or reply with this "
-                    "command to a message they sent you that you forwarded here.",
+                escape(
+                    gettext(
+                        lang,
+                        "Give the person's Telegram user id (/officer add 123456789), or reply with this "
+                        "command to a message they sent you that you forwarded here.",
+                    )
                 )
             )
             return
         if action == "add":
             roles.add_officer(user.id, target)
-            await message.reply_text(gettext(lang, "{id} is now an officer.").format(id=target))
+            await message.reply_text(escape(gettext(lang, "{id} is now an officer.").format(id=target)))
         else:
             roles.remove_officer(user.id, target)
-            await message.reply_text(gettext(lang, "{id} is no longer an officer.").format(id=target))
+            await message.reply_text(escape(gettext(lang, "{id} is no longer an officer.").format(id=target)))
         return
     officers = roles.officers()
     listing = "\n".join(str(o) for o in officers) or gettext(lang, "(none yet)")
-    await message.reply_text(gettext(lang, "Officers:") + "\n" + listing)
+    await message.reply_text(escape(gettext(lang, "Officers:") + "\n" + listing))
 
 
 # --- composing -------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = user_language(update, context)
     a = store_of(context).new_draft(user.id)
     subs = subs_of(context)
-    await message.reply_text(_audience_text(subs, lang), reply_markup=_audience_markup(a, subs, lang))
+    await message.reply_text(escape(_audience_text(subs, lang)), reply_markup=_audience_markup(a, subs, lang))
 
 
 async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,28 +139,32 @@ async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         when = parse_when(text)
         now = dt.datetime.now(dt.UTC)
         if when is None or when <= now:
-            await message.reply_text(gettext(lang, "Please give a future time as dd/mm/yyyy hh:mm (Vietnam time)."))
+            await message.reply_text(
+                escape(gettext(lang, "Please give a future time as dd/mm/yyyy hh:mm (Vietnam time)."))
+            )
         elif store.schedule(a.id, when, user.id):
             if context.job_queue is not None:
                 jobs.schedule(context.job_queue, store.get(a.id))
             local = when.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
             await message.reply_text(
-                gettext(lang, "Scheduled for {when} (Vietnam time). /pending lists it.").format(when=local)
+                escape(gettext(lang, "Scheduled for {when} (Vietnam time). /pending lists it.").format(when=local))
             )
         raise ApplicationHandlerStop
     if len(text) > MAX_TEXT:
-        await message.reply_text(gettext(lang, "The text is too long: at most {n} characters.").format(n=MAX_TEXT))
+        await message.reply_text(
+            escape(gettext(lang, "The text is too long: at most {n} characters.").format(n=MAX_TEXT))
+        )
         raise ApplicationHandlerStop
     if a.stage == "text":
         photo = message.photo[-1].file_id if message.photo else ""
         if not text.strip() and not photo:
             await message.reply_text(
-                gettext(lang, "Please send the text of the announcement (and optionally one photo).")
+                escape(gettext(lang, "Please send the text of the announcement (and optionally one photo)."))
             )
             raise ApplicationHandlerStop
         store.update(a.id, text_vi=text.strip(), photo=photo, stage="text_en")
         await message.reply_text(
-            gettext(lang, "Now send the English version, or tap Skip."),
+            escape(gettext(lang, "Now send the English version, or tap Skip.")),
             reply_markup=InlineKeyboardMarkup(
                 [
                     [
@@ -198,7 +203,7 @@ async def _preview(message: Message, context: ContextTypes.DEFAULT_TYPE, a: Anno
     subs = subs_of(context)
     recipients = subs.recipients(a.topics, a.villages or None)
     english = sum(r.lang == "en" for r in recipients)
-    await message.reply_text(gettext(lang, "Preview, exactly as recipients will see it:"))
+    await message.reply_text(escape(gettext(lang, "Preview, exactly as recipients will see it:")))
     await send_announcement(context.bot, message.chat_id, a, "vi", subs.topics)
     if a.text_en:
         await send_announcement(context.bot, message.chat_id, a, "en", subs.topics)
@@ -206,7 +211,7 @@ async def _preview(message: Message, context: ContextTypes.DEFAULT_TYPE, a: Anno
         n=format_number(len(recipients), lang, 0), en=format_number(english if a.text_en else 0, lang, 0)
     )
     await message.reply_text(
-        summary,
+        escape(summary),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
@@ -249,7 +254,7 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
             await query.answer(gettext(lang, "Already handled."))
             return
         await query.answer(gettext(lang, "Cancelled."))
-        await message.edit_text(gettext(lang, "Announcement cancelled."))
+        await message.edit_text(escape(gettext(lang, "Announcement cancelled.")))
     elif action == "t" and a.stage == "audience" and arg in subs.topics:
         topics = [t for t in a.topics if t != arg] if arg in a.topics else [*a.topics, arg]
         a = store.update(a.id, topics=topics, emergency=int(any(subs.topics[t].emergency for t in topics)))
@@ -269,7 +274,9 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
             await query.answer(gettext(lang, "Already handled."))
             return
         await query.answer()
-        await message.edit_text(gettext(lang, "Send the text of the announcement (and optionally one photo with it)."))
+        await message.edit_text(
+            escape(gettext(lang, "Send the text of the announcement (and optionally one photo with it)."))
+        )
     elif action == "skip" and a.stage == "text_en":
         ready = store.advance(a.id, "text_en", "preview")
         if ready is None:
@@ -282,7 +289,7 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
             await query.answer(gettext(lang, "Already handled."))
             return
         await query.answer()
-        await message.reply_text(gettext(lang, "When should it go out? Send dd/mm/yyyy hh:mm (Vietnam time)."))
+        await message.reply_text(escape(gettext(lang, "When should it go out? Send dd/mm/yyyy hh:mm (Vietnam time).")))
     elif action == "send" and a.stage == "preview":
         total = await broadcaster_of(context).launch(a.id, message.chat_id, actor=user.id)
         await query.answer(gettext(lang, "Sending…") if total is not None else gettext(lang, "Already sent."))
@@ -302,7 +309,9 @@ async def recall(
     if message is None:
         return
     if done is None:
-        await message.reply_text(gettext(lang, "A recall of this announcement is already running, or it is over."))
+        await message.reply_text(
+            escape(gettext(lang, "A recall of this announcement is already running, or it is over."))
+        )
         return
     text = gettext(lang, "Recalled: {n} message(s) deleted.").format(n=format_number(done.deleted, lang, 0))
     markup = None
@@ -311,7 +320,7 @@ async def recall(
             n=format_number(done.remaining, lang, 0)
         )
         markup = _recall_markup(announcement_id, lang)
-    await message.reply_text(text, reply_markup=markup)
+    await message.reply_text(escape(text), reply_markup=markup)
 
 
 def _recall_markup(announcement_id: int, lang: str) -> InlineKeyboardMarkup:
@@ -328,13 +337,12 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = user_language(update, context)
     items = store_of(context).pending()
     if not items:
-        await message.reply_text(gettext(lang, "No scheduled announcements."))
+        await message.reply_text(escape(gettext(lang, "No scheduled announcements.")))
         return
     for a in items:
         when = dt.datetime.fromisoformat(a.scheduled_at or "").astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
         await message.reply_text(
             f"<b>#{a.id}</b> · {escape(when)}\n{escape(a.text_vi[:300])}",
-            parse_mode=ParseMode.HTML,
             reply_markup=InlineKeyboardMarkup(
                 [[InlineKeyboardButton(gettext(lang, "Cancel"), callback_data=f"a:unsched:{a.id}")]]
             ),
@@ -350,7 +358,7 @@ async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store = store_of(context)
     items = store.recent()
     if not items:
-        await message.reply_text(gettext(lang, "Nothing sent yet."))
+        await message.reply_text(escape(gettext(lang, "Nothing sent yet.")))
         return
     for a in items:
         p = store.progress(a.id)
@@ -366,6 +374,5 @@ async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             buttons = _recall_markup(a.id, lang)
         await message.reply_text(
             f"<b>#{a.id}</b> · {escape(a.stage)} · {escape(line)}\n{escape(a.text_vi[:300])}",
-            parse_mode=ParseMode.HTML,
             reply_markup=buttons,
         )

@@ -7,7 +7,6 @@ import textwrap
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram import keyboards as kb
@@ -98,7 +97,7 @@ async def send_tracker(
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         markup = _chart_buttons(indicators, store, lang, details if goal is None else None) if last else None
-        await message.reply_text(chunk, parse_mode=ParseMode.HTML, reply_markup=markup, do_quote=False)
+        await message.reply_text(chunk, reply_markup=markup)
     if goal is None:
         labels = [textwrap.shorten(i.title.get(lang), width=48, placeholder="…") for i in indicators]
         percents = [store.progress(i.id) or 0.0 for i in indicators]
@@ -109,7 +108,7 @@ async def send_tracker(
             percents,
             gettext(lang, "% of the target reached (no bar: not updated yet)"),
         )
-        await message.reply_photo(png, do_quote=False)
+        await message.reply_photo(png)
 
 
 async def send_chart(message: Message, context: ContextTypes.DEFAULT_TYPE, ind: Indicator, lang: str) -> None:
@@ -126,7 +125,7 @@ async def send_chart(message: Message, context: ContextTypes.DEFAULT_TYPE, ind: 
         lambda v: format_number(v, lang),
     )
     caption = ind.title.get(lang) + (" — " + gettext(lang, "not updated yet") if not history else "")
-    await message.reply_photo(png, caption=caption[:1000], do_quote=False)
+    await message.reply_photo(png, caption=escape(caption[:1000]))
 
 
 async def muctieu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,16 +162,20 @@ async def capnhat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         + ", ".join(store.by_id)
     )
     if len(args) != 3 or args[0] not in store.by_id or not args[1].isdigit():
-        await message.reply_text(usage)
+        await message.reply_text(escape(usage))
         return
     ind, year = store.by_id[args[0]], int(args[1])
     if not 2020 <= year <= ind.year:
-        await message.reply_text(gettext(lang, "The year must be between 2020 and {year}.").format(year=ind.year))
+        await message.reply_text(
+            escape(gettext(lang, "The year must be between 2020 and {year}.").format(year=ind.year))
+        )
         return
     try:
         value = parse_value(ind, args[2], lang)
     except ValueError_:
-        await message.reply_text(gettext(lang, "Cannot read the value {value!r}.").format(value=args[2]) + "\n" + usage)
+        await message.reply_text(
+            escape(gettext(lang, "Cannot read the value {value!r}.").format(value=args[2]) + "\n" + usage)
+        )
         return
     row = store.record(ind.id, year, value, user.id)
     previous = next((p for p in store.history(ind.id) if p.year == year), None)
@@ -184,7 +187,7 @@ async def capnhat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             value=format_value(ind, previous.value, lang)
         )
     await message.reply_text(
-        text,
+        escape(text),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
@@ -217,8 +220,10 @@ async def confirm_value(
     if message is not None:
         ind = store.by_id[row["indicator"]]
         await message.edit_text(
-            gettext(lang, "✅ Recorded: {title}, {year}: {value}.").format(
-                title=ind.title.get(lang), year=row["year"], value=format_value(ind, row["value"], lang)
+            escape(
+                gettext(lang, "✅ Recorded: {title}, {year}: {value}.").format(
+                    title=ind.title.get(lang), year=row["year"], value=format_value(ind, row["value"], lang)
+                )
             )
         )
 
@@ -233,7 +238,7 @@ async def qr_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     core = core_of(context)
     entry = core.engine.entry(context.args[0]) if context.args else None
     if entry is None:
-        await message.reply_text(gettext(lang, "Usage: /qr <entry id>, e.g. /qr ocop.mien-dong"))
+        await message.reply_text(escape(gettext(lang, "Usage: /qr <entry id>, e.g. /qr ocop.mien-dong")))
         return
     url = qr.deep_link(context.bot.username, kb.payload_for(entry.id))
     png = await asyncio.to_thread(qr.poster, url, entry.title.vi)

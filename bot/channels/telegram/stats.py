@@ -6,7 +6,6 @@ import asyncio
 from html import escape
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram.context import core_of, officers_only, questions_of, user_language
@@ -46,7 +45,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lines.append("<b>" + escape(gettext(lang, "Subscribers per topic")) + "</b>")
     topics = context.application.bot_data["subscriptions"].topics
     lines += [f"• {escape(topics[t].title.get(lang))}: {n(c)}" for t, c in s.subscribers.items()]
-    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+    await message.reply_text("\n".join(lines))
     labels = [d[5:] for d, _ in s.questions_per_day]
     png = await asyncio.to_thread(
         charts.bar_chart, gettext(lang, "Questions per day"), labels, [c for _, c in s.questions_per_day]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -43,11 +45,11 @@ def village_menu(subs: Subscriptions, lang: str) -> InlineKeyboardMarkup:
 async def _show(message: Message, text: str, markup: InlineKeyboardMarkup, edit: bool) -> None:
     if edit:
         try:
-            await message.edit_text(text, reply_markup=markup)
+            await message.edit_text(escape(text), reply_markup=markup)
             return
         except BadRequest:
             pass
-    await message.reply_text(text, reply_markup=markup, do_quote=False)
+    await message.reply_text(escape(text), reply_markup=markup)
 
 
 async def show_panel(message: Message, subs: Subscriptions, user_id: int, lang: str, edit: bool = False) -> None:
@@ -68,9 +70,12 @@ async def huy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = user_language(update, context)
     subscriptions_of(context).stop_all(update.effective_user.id)
     await update.effective_message.reply_text(
-        gettext(
-            lang,
-            "Done: you will receive no announcements, not even emergency warnings. Use /thongbao to turn them back on.",
+        escape(
+            gettext(
+                lang,
+                "Done: you will receive no announcements, not even emergency warnings. "
+                "Use /thongbao to turn them back on.",
+            )
         )
     )
 
