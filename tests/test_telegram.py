@@ -233,14 +233,14 @@ async def test_a_slow_or_failing_api_does_not_break_the_bot(bot):
     bot.api.delays.clear()
 
 
-async def test_an_unexpected_error_is_logged_without_personal_data_and_noticed(tmp_path, caplog):
+async def test_an_unexpected_error_is_logged_without_personal_data_and_noticed(tmp_path, caplog, monkeypatch):
     h = await harness.start(KNOWLEDGE, tmp_path / "data", error_chat_id=-100999)
     try:
 
         def broken(question, *args, **kwargs):
             raise RuntimeError(f"cannot handle {question}")
 
-        h.core.engine.ask = broken  # type: ignore[method-assign]
+        monkeypatch.setattr(h.core.engine, "ask", broken)  # the engine is shared: restored after the test
         with caplog.at_level("ERROR"):
             reply = await h.reply_to("số điện thoại của tôi là 0912345678", user=h.api.user(8101, "vi"))
             notice = await h.api.wait_for_text("sendMessage", "RuntimeError", chat_id=-100999)
