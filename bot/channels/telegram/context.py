@@ -1,47 +1,103 @@
-"""Reaching the services a handler needs from PTB's context, and the user's language."""
+"""The handlers' context: a typed CallbackContext (PTB's custom ContextTypes) that reaches the
+services every handler needs as attributes, and the user's language; the officer guards."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.app import Core
 from bot.i18n import gettext, normalize_language
+from bot.services.announcements import Announcements
+from bot.services.flood import FloodGuard
+from bot.services.heartbeat import Heartbeat
+from bot.services.indicators import Indicators
 from bot.services.questions import QuestionLog
 from bot.services.roles import Roles
+from bot.services.subscriptions import Subscriptions
+from bot.services.tickets import Tickets
 from bot.services.users import Users
+from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.channels.telegram.broadcast import Broadcaster
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """``context`` in every handler and job of this bot."""
+
+    def _service(self, name: str) -> Any:
+        return self.application.bot_data[name]
+
+    @property
+    def core(self) -> Core:
+        return self._service("core")
+
+    @property
+    def settings(self) -> Settings:
+        return self._service("settings")
+
+    @property
+    def users(self) -> Users:
+        return self._service("users")
+
+    @property
+    def roles(self) -> Roles:
+        return self._service("roles")
+
+    @property
+    def questions(self) -> QuestionLog:
+        return self._service("questions")
+
+    @property
+    def tickets(self) -> Tickets:
+        return self._service("tickets")
+
+    @property
+    def indicators(self) -> Indicators:
+        return self._service("indicators")
+
+    @property
+    def subscriptions(self) -> Subscriptions:
+        return self._service("subscriptions")
+
+    @property
+    def announcements(self) -> Announcements:
+        return self._service("announcements")
+
+    @property
+    def broadcaster(self) -> Broadcaster:
+        return self._service("broadcaster")
+
+    @property
+    def heartbeat(self) -> Heartbeat:
+        return self._service("heartbeat")
+
+    @property
+    def flood(self) -> FloodGuard:
+        return self._service("flood")
+
+    @property
+    def officers_chat(self) -> int | None:
+        """The officers' group chat id (OFFICERS_CHAT_ID), or None when not configured."""
+        return self.settings.officers_chat_id
+
+    def language(self, update: Update) -> str:
+        """Stored language, else Telegram's language_code when vi/en, else Vietnamese; records the visit."""
+        user = update.effective_user
+        if user is None:
+            return "vi"
+        return self.users.seen(user.id, normalize_language(user.language_code) or "vi")
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext)
+BotApplication = Application[ExtBot, BotContext, dict, dict, dict, Any]
 Handler = Callable[..., Coroutine[Any, Any, None]]
-
-
-def core_of(context: ContextTypes.DEFAULT_TYPE) -> Core:
-    return context.application.bot_data["core"]
-
-
-def users_of(context: ContextTypes.DEFAULT_TYPE) -> Users:
-    return context.application.bot_data["users"]
-
-
-def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """Stored language, else Telegram's language_code when vi/en, else Vietnamese; records the visit."""
-    user = update.effective_user
-    if user is None:
-        return "vi"
-    return users_of(context).seen(user.id, normalize_language(user.language_code) or "vi")
-
-
-def questions_of(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog:
-    return context.application.bot_data["questions"]
-
-
-def officers_chat(context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """The officers' group chat id (OFFICERS_CHAT_ID), or None when not configured."""
-    return context.application.bot_data["settings"].officers_chat_id
 
 
 async def refuse(update: Update, lang: str) -> None:
@@ -56,12 +112,12 @@ async def refuse(update: Update, lang: str) -> None:
 def _guarded(allowed: Callable[[Roles, int], bool]) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any) -> None:
+        async def wrapper(update: Update, context: BotContext, *args: Any) -> None:
             user = update.effective_user
             if user is None:
                 return
-            if not allowed(context.application.bot_data["roles"], user.id):
-                await refuse(update, user_language(update, context))
+            if not allowed(context.roles, user.id):
+                await refuse(update, context.language(update))
                 return
             await handler(update, context, *args)
 

@@ -8,21 +8,16 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import core_of, officers_only, questions_of, user_language
+from bot.channels.telegram.context import BotContext, officers_only
 from bot.i18n import gettext
 from bot.knowledge.store import prefix_search
 from bot.services import learned
 from bot.services.questions import Group
-from bot.services.roles import Roles
 
 MAX_GROUPS = 8
-
-
-def roles_of(context: ContextTypes.DEFAULT_TYPE) -> Roles:
-    return context.application.bot_data["roles"]
 
 
 def _attach_buttons(rep: int, candidates: list[tuple[str, str]], lang: str) -> InlineKeyboardMarkup:
@@ -44,16 +39,16 @@ def _group_text(group: Group, lang: str) -> str:
 
 
 @officers_only
-async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unanswered(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    groups = questions_of(context).unanswered(limit=MAX_GROUPS)
+    lang = context.language(update)
+    groups = context.questions.unanswered(limit=MAX_GROUPS)
     if not groups:
         await message.reply_text(escape(gettext(lang, "Nothing waiting: every question got an answer.")))
         return
-    core = core_of(context)
+    core = context.core
     await message.reply_text(escape(gettext(lang, "Questions the bot could not answer, most asked first:")))
     for group in groups:
         ranked = core.engine.ask(group.text).ranked[:3]
@@ -65,19 +60,17 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 @officers_only
-async def on_callback(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, message: Message, lang: str
-) -> None:
+async def on_callback(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    roles = roles_of(context)
-    qlog = questions_of(context)
+    roles = context.roles
+    qlog = context.questions
     group = qlog.group_of(data.page)
     if group is None:
         await query.answer(gettext(lang, "Already handled."))
         return
-    core = core_of(context)
+    core = context.core
     if data.arg == "dis":
         if not qlog.mark(group.log_ids, "dismissed"):
             await query.answer(gettext(lang, "Already handled."))
@@ -113,18 +106,18 @@ async def on_callback(
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
 
 
-async def find_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def find_input(update: Update, context: BotContext) -> None:
     """An officer's search words after tapping 🔎: offer matching entries to attach to."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or not message.text or not context.user_data:
         return
     if "find_for" not in context.user_data:
         return
-    if not roles_of(context).is_officer(user.id):
+    if not context.roles.is_officer(user.id):
         return
     rep = context.user_data.pop("find_for")
-    lang = user_language(update, context)
-    core = core_of(context)
+    lang = context.language(update)
+    core = context.core
     ids = [e.id for e in core.engine.search(message.text, limit=6)]
     ids += [i for i in prefix_search(core.db, message.text, limit=6) if i not in ids]
     if not ids:

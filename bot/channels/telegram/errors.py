@@ -12,8 +12,8 @@ from html import escape
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
+from bot.channels.telegram.context import BotContext
 from bot.i18n import gettext
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _where(err: BaseException) -> str:
     return f"{f.filename.rsplit('/bot/', 1)[-1]}:{f.lineno} in {f.name}"
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     err = context.error
     if err is None:
         return
@@ -48,7 +48,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     stack = "".join(traceback.format_tb(err.__traceback__))
     log.error("%s failed with %s at %s\n%s", _kind(update), err.__class__.__name__, _where(err), stack.rstrip())
-    settings = context.application.bot_data["settings"]
+    settings = context.settings
     if settings.error_chat_id is not None:
         at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         notice = f"⚠️ {err.__class__.__name__} ({_kind(update)}) at {_where(err)}, {at}. See the bot's log."
@@ -57,7 +57,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat and not isinstance(err, TelegramError):
         lang = "vi"
         if update.effective_user:
-            lang = context.application.bot_data["users"].language(update.effective_user.id) or "vi"
+            lang = context.users.language(update.effective_user.id) or "vi"
         with contextlib.suppress(TelegramError):
             await context.bot.send_message(
                 update.effective_chat.id, escape(gettext(lang, "Sorry, something went wrong. Please try again."))

@@ -8,29 +8,22 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import core_of, officers_chat, questions_of, user_language
+from bot.channels.telegram.context import BotContext
 from bot.i18n import gettext
 from bot.services import privacy
 from bot.services.roles import Roles
-from bot.services.tickets import Tickets
 
 log = logging.getLogger(__name__)
 
 
-def tickets_of(context: ContextTypes.DEFAULT_TYPE) -> Tickets:
-    return context.application.bot_data["tickets"]
-
-
-async def on_callback(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, message: Message, lang: str
-) -> None:
+async def on_callback(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    qlog = questions_of(context)
+    qlog = context.questions
     if data.kind == "feedback":
         logged = qlog.get(data.page) if data.page else None
         if data.page and (logged is None or logged["user_hash"] != qlog.user_hash(user.id)):
@@ -47,7 +40,7 @@ async def on_callback(
                 for row in markup.inline_keyboard
             ]
             asking = any(str(b.callback_data or "").startswith("k:") for row in rows for b in row)
-            if data.arg == "d" and officers_chat(context) is not None and data.page and not asking:
+            if data.arg == "d" and context.officers_chat is not None and data.page and not asking:
                 rows.insert(-1, [kb.ask_officer_button(data.page, lang)])
             with contextlib.suppress(BadRequest):
                 await message.edit_reply_markup(InlineKeyboardMarkup(rows))
@@ -60,7 +53,7 @@ async def on_callback(
             await query.answer()
             await message.edit_text(escape(gettext(lang, "Nothing was deleted.")))
             return
-        privacy.forget(core_of(context).db, questions_of(context), tickets_of(context), user.id)
+        privacy.forget(context.core.db, context.questions, context.tickets, user.id)
         await query.answer()
         await message.edit_text(
             escape(
@@ -69,19 +62,17 @@ async def on_callback(
         )
 
 
-async def ask_officer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, log_id: int, message: Message, lang: str
-) -> None:
+async def ask_officer(update: Update, context: BotContext, log_id: int, message: Message, lang: str) -> None:
     query, user = update.callback_query, update.effective_user
-    group = officers_chat(context)
-    qlog = questions_of(context)
+    group = context.officers_chat
+    qlog = context.questions
     logged = qlog.get(log_id)
     if query is None or user is None:
         return
     if group is None or logged is None or logged["user_hash"] != qlog.user_hash(user.id):
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
         return
-    tickets = tickets_of(context)
+    tickets = context.tickets
     ticket_id, new = tickets.open(user.id, message.chat_id, lang, logged["text"], log_id=log_id)
     if not new:
         await query.answer(
@@ -117,20 +108,20 @@ async def ask_officer(
     )
 
 
-async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def officer_reply(update: Update, context: BotContext) -> None:
     """In the officers' group: a reply to a ticket message goes back to the person who asked."""
     message, user = update.effective_message, update.effective_user
-    group = officers_chat(context)
+    group = context.officers_chat
     if message is None or user is None or group is None or message.chat_id != group:
         return
     replied = message.reply_to_message
     if replied is None or not message.text:
         return
-    tickets = tickets_of(context)
+    tickets = context.tickets
     ticket = tickets.by_group_message(group, replied.message_id)
     if ticket is None:
         return
-    roles: Roles = context.application.bot_data["roles"]
+    roles: Roles = context.roles
     if not roles.is_officer(user.id):
         await message.reply_text(escape(gettext("vi", "This is for commune officers only.")))
         raise ApplicationHandlerStop
@@ -155,17 +146,17 @@ async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     raise ApplicationHandlerStop
 
 
-async def phananh(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def phananh(update: Update, context: BotContext) -> None:
     """/phananh <số>: the status of one's own ticket."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
+    lang = context.language(update)
     args = context.args or []
     if not args or not args[0].lstrip("#").isdigit():
         await message.reply_text(escape(gettext(lang, "Give the question number, for example: /phananh 12")))
         return
-    ticket = tickets_of(context).of_user(user.id, int(args[0].lstrip("#")))
+    ticket = context.tickets.of_user(user.id, int(args[0].lstrip("#")))
     if ticket is None:
         await message.reply_text(escape(gettext(lang, "No question with that number is yours.")))
     elif ticket["status"] == "open":
@@ -182,11 +173,11 @@ async def phananh(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def xoadulieu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def xoadulieu(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = user_language(update, context)
+    lang = context.language(update)
     await message.reply_text(
         escape(
             gettext(

@@ -15,12 +15,11 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.app import Core
 from bot.channels.telegram import curator, feedback, officer, plan, subscribe
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import core_of, officers_chat, questions_of, user_language, users_of
+from bot.channels.telegram.context import BotContext
 from bot.channels.telegram.render import answer_html, split_message
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
@@ -58,14 +57,14 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
         )
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = user_language(update, context)
-    core = core_of(context)
+    lang = context.language(update)
+    core = context.core
     if update.effective_user is not None:  # back after blocking the bot: announcements resume
-        context.application.bot_data["subscriptions"].reactivate(update.effective_user.id)
+        context.subscriptions.reactivate(update.effective_user.id)
     if context.args:
         entry_id = kb.entry_from_payload(context.args[0])
         if entry_id and core.engine.entry(entry_id):
@@ -79,29 +78,29 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    lang = user_language(update, context)
-    await send_entry(update.effective_message, core_of(context), "meta.help", lang)
+    lang = context.language(update)
+    await send_entry(update.effective_message, context.core, "meta.help", lang)
 
 
-async def menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def menu(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    lang = user_language(update, context)
+    lang = context.language(update)
     await update.effective_message.reply_text(
         escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang)
     )
 
 
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    lang = user_language(update, context)
+    lang = context.language(update)
     choice = normalize_language(context.args[0]) if context.args else None
     if choice and update.effective_user:
-        users_of(context).set_language(update.effective_user.id, choice)
+        context.users.set_language(update.effective_user.id, choice)
         await update.effective_message.reply_text(
             escape(gettext(choice, "Language: English")), reply_markup=kb.main_menu(choice)
         )
@@ -119,17 +118,17 @@ def _section_markup(core: Core, section: str, page: int, lang: str) -> tuple[str
 
 
 def section_command(section: str):
-    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handler(update: Update, context: BotContext) -> None:
         if update.effective_message is None:
             return
-        lang = user_language(update, context)
-        title, markup = _section_markup(core_of(context), section, 0, lang)
+        lang = context.language(update)
+        title, markup = _section_markup(context.core, section, 0, lang)
         await update.effective_message.reply_text(escape(title), reply_markup=markup)
 
     return handler
 
 
-def _addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def _addressed_text(update: Update, context: BotContext) -> str | None:
     """The text to answer, or None when a group message is not for the bot."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -146,23 +145,21 @@ def _addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     return text
 
 
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: BotContext) -> None:
     text = _addressed_text(update, context)
     message = update.effective_message
     if text is None or message is None:
         return
-    lang = user_language(update, context)
-    core = core_of(context)
+    lang = context.language(update)
+    core = context.core
     result = core.engine.ask(text, lang)
     user_id = update.effective_user.id if update.effective_user else None
-    log_id = questions_of(context).log(
-        user_id, text, result.lang, result.status.value, result.entry_id, result.confidence
-    )
+    log_id = context.questions.log(user_id, text, result.lang, result.status.value, result.entry_id, result.confidence)
     if result.status is Status.ANSWER and result.entry_id:
         await send_entry(message, core, result.entry_id, result.lang, log_id)
         return
     reply = status_text(result.status, result.lang)
-    can_ask = officers_chat(context) is not None and result.status in (Status.SUGGEST, Status.NONE)
+    can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE)
     if result.status is Status.SUGGEST or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]
         await message.reply_text(
@@ -173,24 +170,24 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await message.reply_text(escape(reply), reply_markup=kb.main_menu(result.lang))
 
 
-async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def other_message(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice, documents, locations: a short note in private chats, silence in groups."""
     message = update.effective_message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return
-    lang = user_language(update, context)
+    lang = context.language(update)
     await message.reply_text(
         escape(gettext(lang, "I can only read text messages. Please type your question, or open the menu.")),
         reply_markup=kb.main_menu(lang),
     )
 
 
-async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def callback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = user_language(update, context)
-    core = core_of(context)
+    lang = context.language(update)
+    core = context.core
     data = kb.parse(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if data is None or message is None or (data.kind == "entry" and core.engine.entry(data.arg) is None):
@@ -231,7 +228,7 @@ async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif data.kind == "langmenu":
         await _edit_or_send(message, gettext(lang, "Choose your language:"), kb.language_menu())
     elif data.kind == "lang" and update.effective_user:
-        users_of(context).set_language(update.effective_user.id, data.arg)
+        context.users.set_language(update.effective_user.id, data.arg)
         await _edit_or_send(message, gettext(data.arg, "Language: English"), kb.main_menu(data.arg))
 
 
@@ -242,12 +239,12 @@ async def _edit_or_send(message: Message, text: str, markup: InlineKeyboardMarku
         await message.reply_text(escape(text), reply_markup=markup)
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     if query is None:
         return
     lang = normalize_language(query.from_user.language_code) or "vi"
-    core = core_of(context)
+    core = context.core
     text = query.query.strip()
     if text:
         ids = [e.id for e in core.engine.search(text, limit=10)]

@@ -8,8 +8,9 @@ import datetime as dt
 import logging
 
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackContext, JobQueue
+from telegram.ext import Application, JobQueue
 
+from bot.channels.telegram.context import BotContext
 from bot.services.announcements import Announcement
 
 log = logging.getLogger(__name__)
@@ -17,31 +18,31 @@ PURGE_EVERY = dt.timedelta(hours=6)
 PROBE_EVERY = dt.timedelta(seconds=30)
 
 
-async def purge(context: CallbackContext) -> None:
-    purged = context.application.bot_data["questions"].purge()
+async def purge(context: BotContext) -> None:
+    purged = context.questions.purge()
     if purged:
         log.info("purged %d logged question(s) past their retention", purged)
 
 
-async def probe(context: CallbackContext) -> None:
+async def probe(context: BotContext) -> None:
     """Webhook mode: no getUpdates to prove Telegram answers, so ask it every 30 s."""
     try:
         await context.bot.get_me()
-        context.application.bot_data["heartbeat"].beat()
+        context.heartbeat.beat()
     except TelegramError as exc:
         log.warning("Telegram did not answer the health probe: %s", exc.__class__.__name__)
 
 
-async def announcement_due(context: CallbackContext) -> None:
+async def announcement_due(context: BotContext) -> None:
     job = context.job
     assert job is not None
     announcement_id = job.data
     assert isinstance(announcement_id, int)
-    store = context.application.bot_data["announcements"]
+    store = context.announcements
     a = store.get(announcement_id)
     log.info("scheduled announcement %d is due", announcement_id)
     # launch() starts it only if it is still scheduled: a cancel that raced this job wins
-    await context.application.bot_data["broadcaster"].launch(a.id, a.created_by, actor=a.created_by)
+    await context.broadcaster.launch(a.id, a.created_by, actor=a.created_by)
 
 
 def _name(announcement_id: int) -> str:

@@ -32,6 +32,7 @@ from bot.channels.telegram import curator, errors, feedback, flood, jobs, office
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster, PacedRequest
+from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
 from bot.i18n import N_, gettext
 from bot.logs import install_redaction, setup_logging
 from bot.services.announcements import Announcements
@@ -109,7 +110,7 @@ def broadcast_bot(settings: Settings, limiter: RateLimiter) -> ExtBot:
     return ExtBot(settings.bot_token, base_url=settings.api_base_url, request=request, defaults=DEFAULTS)
 
 
-def build_application(core: Core, settings: Settings) -> Application:
+def build_application(core: Core, settings: Settings) -> BotApplication:
     install_redaction([settings.bot_token])
     heartbeat = Heartbeat(settings.data_dir)
     app = (
@@ -118,6 +119,7 @@ def build_application(core: Core, settings: Settings) -> Application:
         .get_updates_request(HeartbeatRequest(heartbeat, connection_pool_size=1, read_timeout=20))
         .base_url(settings.api_base_url)
         .defaults(DEFAULTS)
+        .context_types(CONTEXT_TYPES)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
         # up to 32 updates handled at once, over a pool of connections sized to match: a larger
         # pool only makes every request scan more idle connections

@@ -9,36 +9,19 @@ import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOriginUser, Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import jobs
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.broadcast import Broadcaster, send_announcement
-from bot.channels.telegram.context import admins_only, officers_only, user_language
+from bot.channels.telegram.broadcast import send_announcement
+from bot.channels.telegram.context import BotContext, admins_only, officers_only
 from bot.channels.telegram.plan import confirm_value
 from bot.i18n import format_number, gettext
-from bot.services.announcements import Announcement, Announcements
-from bot.services.roles import Roles
+from bot.services.announcements import Announcement
 from bot.services.subscriptions import Subscriptions
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving in Vietnam
 MAX_TEXT = 3500
-
-
-def roles_of(context: ContextTypes.DEFAULT_TYPE) -> Roles:
-    return context.application.bot_data["roles"]
-
-
-def store_of(context: ContextTypes.DEFAULT_TYPE) -> Announcements:
-    return context.application.bot_data["announcements"]
-
-
-def broadcaster_of(context: ContextTypes.DEFAULT_TYPE) -> Broadcaster:
-    return context.application.bot_data["broadcaster"]
-
-
-def subs_of(context: ContextTypes.DEFAULT_TYPE) -> Subscriptions:
-    return context.application.bot_data["subscriptions"]
 
 
 # --- officers (admins only) ---------------------------------------------------------------------
@@ -52,13 +35,13 @@ def _target_user(message: Message, args: list[str]) -> int | None:
 
 
 @admins_only
-async def officer_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def officer_command(update: Update, context: BotContext) -> None:
     """/officer add <id> | /officer remove <id> (or reply to a forwarded message) | /officer list"""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    roles = roles_of(context)
+    lang = context.language(update)
+    roles = context.roles
     args = context.args or []
     action = args[0] if args else "list"
     if action in ("add", "remove"):
@@ -111,29 +94,29 @@ def _audience_text(subs: Subscriptions, lang: str) -> str:
 
 
 @officers_only
-async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def announce(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    a = store_of(context).new_draft(user.id)
-    subs = subs_of(context)
+    lang = context.language(update)
+    a = context.announcements.new_draft(user.id)
+    subs = context.subscriptions
     await message.reply_text(escape(_audience_text(subs, lang)), reply_markup=_audience_markup(a, subs, lang))
 
 
-async def compose_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def compose_input(update: Update, context: BotContext) -> None:
     """Text or a photo from an officer with a draft waiting for it. Runs before the Q&A handler."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.chat.type != "private":
         return
-    roles = roles_of(context)
+    roles = context.roles
     if not roles.is_officer(user.id):
         return
-    store = store_of(context)
+    store = context.announcements
     a = store.draft_of(user.id)
     if a is None or a.stage not in ("text", "text_en", "when"):
         return
-    lang = user_language(update, context)
+    lang = context.language(update)
     text = message.text or message.caption or ""
     if a.stage == "when":
         when = parse_when(text)
@@ -199,8 +182,8 @@ def parse_when(text: str) -> dt.datetime | None:
     return local.astimezone(dt.UTC)
 
 
-async def _preview(message: Message, context: ContextTypes.DEFAULT_TYPE, a: Announcement, lang: str) -> None:
-    subs = subs_of(context)
+async def _preview(message: Message, context: BotContext, a: Announcement, lang: str) -> None:
+    subs = context.subscriptions
     recipients = subs.recipients(a.topics, a.villages or None)
     english = sum(r.lang == "en" for r in recipients)
     await message.reply_text(escape(gettext(lang, "Preview, exactly as recipients will see it:")))
@@ -225,12 +208,12 @@ async def _preview(message: Message, context: ContextTypes.DEFAULT_TYPE, a: Anno
 
 
 @officers_only
-async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, data: kb.Callback) -> None:
+async def officer_callback(update: Update, context: BotContext, data: kb.Callback) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    lang = user_language(update, context)
-    store, subs = store_of(context), subs_of(context)
+    lang = context.language(update)
+    store, subs = context.announcements, context.subscriptions
     message = query.message if isinstance(query.message, Message) else None
     action, arg = data.arg, data.extra
     if action in ("capok", "capno") and arg.isdigit():
@@ -291,21 +274,19 @@ async def officer_callback(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         await query.answer()
         await message.reply_text(escape(gettext(lang, "When should it go out? Send dd/mm/yyyy hh:mm (Vietnam time).")))
     elif action == "send" and a.stage == "preview":
-        total = await broadcaster_of(context).launch(a.id, message.chat_id, actor=user.id)
+        total = await context.broadcaster.launch(a.id, message.chat_id, actor=user.id)
         await query.answer(gettext(lang, "Sending…") if total is not None else gettext(lang, "Already sent."))
     else:
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
 
 
-async def recall(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, announcement_id: int, message: Message | None, lang: str
-) -> None:
+async def recall(update: Update, context: BotContext, announcement_id: int, message: Message | None, lang: str) -> None:
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     await query.answer(gettext(lang, "Recalling…"))
-    done = await broadcaster_of(context).recall(announcement_id, user.id)
+    done = await context.broadcaster.recall(announcement_id, user.id)
     if message is None:
         return
     if done is None:
@@ -330,12 +311,12 @@ def _recall_markup(announcement_id: int, lang: str) -> InlineKeyboardMarkup:
 
 
 @officers_only
-async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pending(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    items = store_of(context).pending()
+    lang = context.language(update)
+    items = context.announcements.pending()
     if not items:
         await message.reply_text(escape(gettext(lang, "No scheduled announcements.")))
         return
@@ -350,12 +331,12 @@ async def pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @officers_only
-async def sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sent(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    store = store_of(context)
+    lang = context.language(update)
+    store = context.announcements
     items = store.recent()
     if not items:
         await message.reply_text(escape(gettext(lang, "Nothing sent yet.")))

@@ -7,10 +7,9 @@ import textwrap
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.ext import ContextTypes
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import core_of, officers_only, user_language
+from bot.channels.telegram.context import BotContext, officers_only
 from bot.channels.telegram.render import split_message
 from bot.i18n import format_number, format_percent, gettext
 from bot.knowledge.schema import Indicator
@@ -19,10 +18,6 @@ from bot.services.indicators import Indicators, ValueError_, parse_value
 from bot.services.roles import Roles
 
 MAX_CHART_BUTTONS = 10
-
-
-def indicators_of(context: ContextTypes.DEFAULT_TYPE) -> Indicators:
-    return context.application.bot_data["indicators"]
 
 
 def format_value(ind: Indicator, value: float, lang: str) -> str:
@@ -85,11 +80,9 @@ def _chart_buttons(indicators: list[Indicator], store: Indicators, lang: str, ex
     return InlineKeyboardMarkup(rows)
 
 
-async def send_tracker(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, lang: str, goal: str | None = None
-) -> None:
-    core = core_of(context)
-    store = indicators_of(context)
+async def send_tracker(message: Message, context: BotContext, lang: str, goal: str | None = None) -> None:
+    core = context.core
+    store = context.indicators
     indicators = [i for i in core.kb.indicators if goal is None or i.goal == goal]
     titles = {e.id: e.title.get(lang) for e in core.kb.entries if e.category == "goal"}
     chunks = split_message(tracker_html(indicators, store, titles, lang))
@@ -111,8 +104,8 @@ async def send_tracker(
         await message.reply_photo(png)
 
 
-async def send_chart(message: Message, context: ContextTypes.DEFAULT_TYPE, ind: Indicator, lang: str) -> None:
-    history = indicators_of(context).history(ind.id)
+async def send_chart(message: Message, context: BotContext, ind: Indicator, lang: str) -> None:
+    history = context.indicators.history(ind.id)
     target = 1.0 if ind.kind == "milestone" else float(ind.target or 0)
     png, _ = await asyncio.to_thread(
         charts.progress_chart,
@@ -128,14 +121,14 @@ async def send_chart(message: Message, context: ContextTypes.DEFAULT_TYPE, ind: 
     await message.reply_photo(png, caption=escape(caption[:1000]))
 
 
-async def muctieu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def muctieu(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    await send_tracker(update.effective_message, context, user_language(update, context))
+    await send_tracker(update.effective_message, context, context.language(update))
 
 
-async def on_callback(context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, message: Message, lang: str) -> None:
-    core = core_of(context)
+async def on_callback(context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    core = context.core
     if data.kind == "plan":
         await send_tracker(message, context, lang)
     elif data.kind == "goalcharts":
@@ -148,13 +141,13 @@ async def on_callback(context: ContextTypes.DEFAULT_TYPE, data: kb.Callback, mes
 
 # --- officers ------------------------------------------------------------------------------------
 @officers_only
-async def capnhat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def capnhat(update: Update, context: BotContext) -> None:
     """/capnhat <indicator> <year> <value>: record a measured value (confirmed with a button)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    store = indicators_of(context)
+    lang = context.language(update)
+    store = context.indicators
     args = context.args or []
     usage = (
         gettext(lang, "Usage: /capnhat <indicator> <year> <value>, e.g. /capnhat forest-cover 2026 58,9. Indicators:")
@@ -200,13 +193,13 @@ async def capnhat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def confirm_value(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, row_id: int, message: Message | None, lang: str
+    update: Update, context: BotContext, action: str, row_id: int, message: Message | None, lang: str
 ) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    store = indicators_of(context)
-    roles: Roles = context.application.bot_data["roles"]
+    store = context.indicators
+    roles: Roles = context.roles
     if action == "capno":
         store.cancel(row_id)
         await query.answer(gettext(lang, "Cancelled."))
@@ -229,13 +222,13 @@ async def confirm_value(
 
 
 @officers_only
-async def qr_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def qr_command(update: Update, context: BotContext) -> None:
     """/qr <entry id>: a printable PNG poster whose code opens the bot on that entry."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    core = core_of(context)
+    lang = context.language(update)
+    core = context.core
     entry = core.engine.entry(context.args[0]) if context.args else None
     if entry is None:
         await message.reply_text(escape(gettext(lang, "Usage: /qr <entry id>, e.g. /qr ocop.mien-dong")))

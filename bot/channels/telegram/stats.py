@@ -6,22 +6,21 @@ import asyncio
 from html import escape
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.channels.telegram.context import core_of, officers_only, questions_of, user_language
+from bot.channels.telegram.context import BotContext, officers_only
 from bot.i18n import format_number, format_percent, gettext
 from bot.services import charts
 from bot.services.stats import compute
 
 
 @officers_only
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    lang = user_language(update, context)
-    core = core_of(context)
-    s = compute(core.db, questions_of(context), context.application.bot_data["subscriptions"])
+    lang = context.language(update)
+    core = context.core
+    s = compute(core.db, context.questions, context.subscriptions)
     n = lambda v: format_number(v, lang, 0)
     lines = [
         "<b>" + escape(gettext(lang, "Statistics")) + "</b>",
@@ -43,7 +42,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines.append("<b>" + escape(gettext(lang, "Most asked without an answer")) + "</b>")
         lines += [f"• {escape(t)}: {n(c)}" for t, c in s.top_unanswered]
     lines.append("<b>" + escape(gettext(lang, "Subscribers per topic")) + "</b>")
-    topics = context.application.bot_data["subscriptions"].topics
+    topics = context.subscriptions.topics
     lines += [f"• {escape(topics[t].title.get(lang))}: {n(c)}" for t, c in s.subscribers.items()]
     await message.reply_text("\n".join(lines))
     labels = [d[5:] for d, _ in s.questions_per_day]

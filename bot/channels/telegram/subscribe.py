@@ -6,16 +6,11 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import user_language
+from bot.channels.telegram.context import BotContext
 from bot.i18n import gettext
 from bot.services.subscriptions import Subscriptions
-
-
-def subscriptions_of(context: ContextTypes.DEFAULT_TYPE) -> Subscriptions:
-    return context.application.bot_data["subscriptions"]
 
 
 def panel(subs: Subscriptions, user_id: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -57,18 +52,18 @@ async def show_panel(message: Message, subs: Subscriptions, user_id: int, lang: 
     await _show(message, text, markup, edit)
 
 
-async def thongbao(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def thongbao(update: Update, context: BotContext) -> None:
     if update.effective_message is None or update.effective_user is None:
         return
-    lang = user_language(update, context)
-    await show_panel(update.effective_message, subscriptions_of(context), update.effective_user.id, lang)
+    lang = context.language(update)
+    await show_panel(update.effective_message, context.subscriptions, update.effective_user.id, lang)
 
 
-async def huy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def huy(update: Update, context: BotContext) -> None:
     if update.effective_message is None or update.effective_user is None:
         return
-    lang = user_language(update, context)
-    subscriptions_of(context).stop_all(update.effective_user.id)
+    lang = context.language(update)
+    context.subscriptions.stop_all(update.effective_user.id)
     await update.effective_message.reply_text(
         escape(
             gettext(
@@ -80,11 +75,9 @@ async def huy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_callback(
-    message: Message, user_id: int, data: kb.Callback, lang: str, context: ContextTypes.DEFAULT_TYPE
-) -> str | None:
+async def on_callback(message: Message, user_id: int, data: kb.Callback, lang: str, context: BotContext) -> str | None:
     """Handle a subscription button; returns the toast text, or None when the data is not valid."""
-    subs = subscriptions_of(context)
+    subs = context.subscriptions
     if data.kind == "subscribe":
         await show_panel(message, subs, user_id, lang, edit=True)
         return ""
