@@ -8,10 +8,11 @@ from collections.abc import Callable, Coroutine
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.app import Core
+from bot.channels.telegram import keyboards as kb
 from bot.i18n import gettext, normalize_language
 from bot.services.announcements import Announcements
 from bot.services.flood import FloodGuard
@@ -129,3 +130,36 @@ def _guarded(allowed: Callable[[Roles, int], bool]) -> Callable[[Handler], Handl
 #: Decorators for handlers (commands or callbacks) that only officers, or only admins, may use.
 officers_only = _guarded(lambda roles, user_id: roles.is_officer(user_id))
 admins_only = _guarded(lambda roles, user_id: roles.is_admin(user_id))
+
+
+ButtonHandler = Callable[[Update, BotContext, "kb.Callback", Message, str], Coroutine[Any, Any, None]]
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button whose data no handler knows (forged, or from an older version): a polite answer
+    and the menu."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = context.language(update)
+    await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+    if isinstance(query.message, Message):
+        await query.message.reply_text(
+            escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang)
+        )
+
+
+def button(handler: ButtonHandler) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+    """A CallbackQueryHandler callback from a handler of one family of buttons: it receives the
+    parsed data, the message the button is under and the user's language."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> None:
+        query = update.callback_query
+        data = kb.parse(query.data if query else None)
+        if query is None or data is None or not isinstance(query.message, Message):
+            await stale_button(update, context)
+            return
+        await handler(update, context, data, query.message, context.language(update))
+
+    return wrapper

@@ -17,9 +17,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
 from bot.app import Core
-from bot.channels.telegram import curator, feedback, officer, plan, subscribe
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext
+from bot.channels.telegram.context import BotContext, stale_button
 from bot.channels.telegram.render import answer_html, split_message
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
@@ -182,40 +181,13 @@ async def other_message(update: Update, context: BotContext) -> None:
     )
 
 
-async def callback(update: Update, context: BotContext) -> None:
+async def navigate(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """The menu, sections, entries and the language buttons."""
     query = update.callback_query
-    if query is None:
-        return
-    lang = context.language(update)
+    assert query is not None
     core = context.core
-    data = kb.parse(query.data)
-    message = query.message if isinstance(query.message, Message) else None
-    if data is None or message is None or (data.kind == "entry" and core.engine.entry(data.arg) is None):
-        await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."), show_alert=False)
-        if message is not None:
-            await message.reply_text(
-                escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang)
-            )
-        return
-    if data.kind == "officer":
-        await officer.officer_callback(update, context, data)
-        return
-    if data.kind in ("feedback", "ask", "forget"):
-        await feedback.on_callback(update, context, data, message, lang)
-        return
-    if data.kind == "queue":
-        await curator.on_callback(update, context, data, message, lang)
-        return
-    if data.kind in ("plan", "chart", "goalcharts"):
-        await query.answer()
-        await plan.on_callback(context, data, message, lang)
-        return
-    if data.kind in ("subscribe", "topic", "villagemenu", "village", "stop") and update.effective_user:
-        toast = await subscribe.on_callback(message, update.effective_user.id, data, lang, context)
-        if toast is None:
-            await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
-        else:
-            await query.answer(toast or None)
+    if data.kind == "entry" and core.engine.entry(data.arg) is None:
+        await stale_button(update, context)
         return
     await query.answer()
     if data.kind == "menu":

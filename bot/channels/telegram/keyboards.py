@@ -43,10 +43,18 @@ _PATTERNS = {
     "feedback": re.compile(rf"^f:(u|d):(\d{{1,12}}):({_ID})$"),
     "ask": re.compile(r"^k:(\d{1,12})$"),
     "forget": re.compile(r"^x:(y|n)$"),
-    # officers only (checked by their handlers): the unanswered queue, and a:<action>[:<arg>]
+    # officers only (checked by their handlers): the unanswered queue; composing an announcement;
+    # a scheduled or sent one (cancel, recall); confirming a /capnhat value
     "queue": re.compile(rf"^u:(att|dis|find):(\d{{1,12}})(?::({_ID}))?$"),
-    "officer": re.compile(r"^a:([a-z]{1,10})(?::([a-z0-9-]{1,20}))?$"),
+    "compose": re.compile(r"^a:(t|v|next|skip|sched|send|cancel)(?::([a-z0-9-]{1,20}))?$"),
+    "manage": re.compile(r"^a:(unsched|recall):(\d{1,12})$"),
+    "capnhat": re.compile(r"^a:(capok|capno):(\d{1,12})$"),
 }
+
+
+def pattern(*kinds: str) -> re.Pattern[str]:
+    """The callback data of these kinds of button, for ``CallbackQueryHandler(pattern=…)``."""
+    return re.compile("|".join(f"(?:{_PATTERNS[k].pattern})" for k in kinds))
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ def parse(data: str | None) -> Callback | None:
             groups = m.groups()
             if kind == "section":
                 return Callback(kind, groups[0], int(groups[1]))
-            if kind == "officer":
+            if kind in ("compose", "manage", "capnhat"):
                 return Callback(kind, groups[0], 0, groups[1] or "")
             if kind in ("feedback", "queue"):
                 return Callback(kind, groups[0], int(groups[1]), groups[2] or "")

@@ -28,11 +28,12 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.app import Core
-from bot.channels.telegram import curator, errors, feedback, flood, jobs, officer, plan, subscribe
+from bot.channels.telegram import curator, errors, flood, forget, handoff, jobs, officer, plan, subscribe, votes
 from bot.channels.telegram import handlers as h
+from bot.channels.telegram import keyboards as keys
 from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster, PacedRequest
-from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication
+from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication, button, stale_button
 from bot.i18n import N_, gettext
 from bot.logs import install_redaction, setup_logging
 from bot.services.announcements import Announcements
@@ -63,6 +64,21 @@ COMMANDS = [
     ("xoadulieu", N_("Delete everything stored about you")),
     ("lang", N_("Language: Tiếng Việt / English")),
     ("help", N_("What the assistant can do")),
+]
+
+
+#: (kinds of callback data, the handler of that family of buttons)
+BUTTONS = [
+    (("menu", "section", "entry", "lang", "langmenu"), h.navigate),
+    (("subscribe", "topic", "villagemenu", "village", "stop"), subscribe.on_button),
+    (("plan", "chart", "goalcharts"), plan.on_button),
+    (("feedback",), votes.on_vote),
+    (("ask",), handoff.on_ask),
+    (("forget",), forget.on_confirm),
+    (("queue",), curator.on_callback),
+    (("compose",), officer.compose_button),
+    (("manage",), officer.manage_button),
+    (("capnhat",), plan.confirm_button),
 ]
 
 
@@ -167,7 +183,7 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
         app.add_handler(
             MessageHandler(
                 filters.Chat(settings.officers_chat_id) & filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                feedback.officer_reply,
+                handoff.officer_reply,
             ),
             group=-3,
         )
@@ -188,8 +204,8 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     app.add_handler(CommandHandler("sent", officer.sent))
     app.add_handler(CommandHandler("unanswered", curator.unanswered))
     app.add_handler(CommandHandler("stats", stats_handlers.stats))
-    app.add_handler(CommandHandler("phananh", feedback.phananh))
-    app.add_handler(CommandHandler(["xoadulieu", "forget"], feedback.xoadulieu))
+    app.add_handler(CommandHandler("phananh", handoff.phananh))
+    app.add_handler(CommandHandler(["xoadulieu", "forget"], forget.xoadulieu))
     app.add_handler(CommandHandler("thongbao", subscribe.thongbao))
     app.add_handler(CommandHandler("huy", subscribe.huy))
 
@@ -202,7 +218,10 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     app.add_handler(CommandHandler("qr", plan.qr_command))
     for command, section in (("dichvu", "svc"), ("dulich", "tour"), ("ocop", "ocop")):
         app.add_handler(CommandHandler(command, h.section_command(section)))
-    app.add_handler(CallbackQueryHandler(h.callback))
+    # buttons: one handler per family, chosen by the pattern of its callback data
+    for kinds, family in BUTTONS:
+        app.add_handler(CallbackQueryHandler(button(family), pattern=keys.pattern(*kinds)))
+    app.add_handler(CallbackQueryHandler(stale_button))  # anything else: forged or from an old version
     app.add_handler(InlineQueryHandler(h.inline_query))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, h.text_message))
     app.add_handler(

@@ -15,7 +15,6 @@ from bot.channels.telegram import jobs
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.broadcast import send_announcement
 from bot.channels.telegram.context import BotContext, admins_only, officers_only
-from bot.channels.telegram.plan import confirm_value
 from bot.i18n import format_number, gettext
 from bot.services.announcements import Announcement
 from bot.services.subscriptions import Subscriptions
@@ -208,28 +207,31 @@ async def _preview(message: Message, context: BotContext, a: Announcement, lang:
 
 
 @officers_only
-async def officer_callback(update: Update, context: BotContext, data: kb.Callback) -> None:
+async def manage_button(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """Cancel a scheduled announcement, or recall a sent one."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    lang = context.language(update)
-    store, subs = context.announcements, context.subscriptions
-    message = query.message if isinstance(query.message, Message) else None
-    action, arg = data.arg, data.extra
-    if action in ("capok", "capno") and arg.isdigit():
-        await confirm_value(update, context, action, int(arg), message, lang)
-        return
-    if action == "unsched" and arg.isdigit():
-        ok = store.cancel(int(arg), user.id)
+    announcement_id = int(data.extra)
+    if data.arg == "unsched":
+        ok = context.announcements.cancel(announcement_id, user.id)
         if ok and context.job_queue is not None:
-            jobs.unschedule(context.job_queue, int(arg))
+            jobs.unschedule(context.job_queue, announcement_id)
         await query.answer(gettext(lang, "Cancelled.") if ok else gettext(lang, "Too late to cancel."))
+    else:
+        await recall(update, context, announcement_id, message, lang)
+
+
+@officers_only
+async def compose_button(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """The buttons of an officer's draft: audience, next, skip, schedule, send now, cancel."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
         return
-    if action == "recall" and arg.isdigit():
-        await recall(update, context, int(arg), message, lang)
-        return
+    store, subs = context.announcements, context.subscriptions
+    action, arg = data.arg, data.extra
     a = store.draft_of(user.id)
-    if a is None or message is None:
+    if a is None:
         await query.answer(gettext(lang, "This draft is closed. Start again with /announce."))
         return
     if action == "cancel":

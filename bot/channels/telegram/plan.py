@@ -127,7 +127,10 @@ async def muctieu(update: Update, context: BotContext) -> None:
     await send_tracker(update.effective_message, context, context.language(update))
 
 
-async def on_callback(context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+async def on_button(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """The tracker and chart buttons."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
     core = context.core
     if data.kind == "plan":
         await send_tracker(message, context, lang)
@@ -192,9 +195,10 @@ async def capnhat(update: Update, context: BotContext) -> None:
     )
 
 
-async def confirm_value(
-    update: Update, context: BotContext, action: str, row_id: int, message: Message | None, lang: str
-) -> None:
+@officers_only
+async def confirm_button(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """Confirm (or cancel) a value typed with /capnhat."""
+    action, row_id = data.arg, int(data.extra)
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
@@ -210,15 +214,14 @@ async def confirm_value(
         return
     roles.audit(user.id, "indicator.record", {k: row[k] for k in ("indicator", "year", "value")})
     await query.answer(gettext(lang, "Recorded."))
-    if message is not None:
-        ind = store.by_id[row["indicator"]]
-        await message.edit_text(
-            escape(
-                gettext(lang, "✅ Recorded: {title}, {year}: {value}.").format(
-                    title=ind.title.get(lang), year=row["year"], value=format_value(ind, row["value"], lang)
-                )
+    ind = store.by_id[row["indicator"]]
+    await message.edit_text(
+        escape(
+            gettext(lang, "✅ Recorded: {title}, {year}: {value}.").format(
+                title=ind.title.get(lang), year=row["year"], value=format_value(ind, row["value"], lang)
             )
         )
+    )
 
 
 @officers_only

@@ -75,7 +75,19 @@ async def huy(update: Update, context: BotContext) -> None:
     )
 
 
-async def on_callback(message: Message, user_id: int, data: kb.Callback, lang: str, context: BotContext) -> str | None:
+async def on_button(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """The announcements panel's buttons; the toast says what changed."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    toast = await _apply(message, user.id, data, lang, context)
+    if toast is None:
+        await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
+    else:
+        await query.answer(toast or None)
+
+
+async def _apply(message: Message, user_id: int, data: kb.Callback, lang: str, context: BotContext) -> str | None:
     """Handle a subscription button; returns the toast text, or None when the data is not valid."""
     subs = context.subscriptions
     if data.kind == "subscribe":

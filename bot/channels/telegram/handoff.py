@@ -1,65 +1,25 @@
-"""Votes on answers, handing a question to an officer, the officer's reply, /phananh, /xoadulieu."""
+"""Handing a question to the officers: the 🙋 button posts it as a ticket to the officers' group, an
+officer's reply there goes back to the person, and /phananh shows where it stands."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext
 from bot.i18n import gettext
-from bot.services import privacy
 from bot.services.roles import Roles
 
 log = logging.getLogger(__name__)
 
 
-async def on_callback(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    qlog = context.questions
-    if data.kind == "feedback":
-        logged = qlog.get(data.page) if data.page else None
-        if data.page and (logged is None or logged["user_hash"] != qlog.user_hash(user.id)):
-            await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
-            return
-        qlog.vote(user.id, data.page, data.extra, up=data.arg == "u")
-        await query.answer(gettext(lang, "Thank you for your feedback!"))
-        markup = message.reply_markup
-        if markup is not None:
-            rows = [
-                kb.feedback_row(data.page, data.extra, data.arg)
-                if any(str(b.callback_data or "").startswith("f:") for b in row)
-                else list(row)
-                for row in markup.inline_keyboard
-            ]
-            asking = any(str(b.callback_data or "").startswith("k:") for row in rows for b in row)
-            if data.arg == "d" and context.officers_chat is not None and data.page and not asking:
-                rows.insert(-1, [kb.ask_officer_button(data.page, lang)])
-            with contextlib.suppress(BadRequest):
-                await message.edit_reply_markup(InlineKeyboardMarkup(rows))
-        return
-    if data.kind == "ask":
-        await ask_officer(update, context, data.page, message, lang)
-        return
-    if data.kind == "forget":
-        if data.arg == "n":
-            await query.answer()
-            await message.edit_text(escape(gettext(lang, "Nothing was deleted.")))
-            return
-        privacy.forget(context.core.db, context.questions, context.tickets, user.id)
-        await query.answer()
-        await message.edit_text(
-            escape(
-                gettext(lang, "Done: everything stored about you has been deleted. Send /start to use the bot again.")
-            )
-        )
+async def on_ask(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    await ask_officer(update, context, data.page, message, lang)
 
 
 async def ask_officer(update: Update, context: BotContext, log_id: int, message: Message, lang: str) -> None:
@@ -171,27 +131,3 @@ async def phananh(update: Update, context: BotContext) -> None:
                 + (ticket["answer"] or "")
             )
         )
-
-
-async def xoadulieu(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    lang = context.language(update)
-    await message.reply_text(
-        escape(
-            gettext(
-                lang,
-                "Delete everything stored about you: language, subscriptions, your logged questions and "
-                "votes, and the link to your questions for officers? This cannot be undone.",
-            )
-        ),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(gettext(lang, "Delete"), callback_data="x:y"),
-                    InlineKeyboardButton(gettext(lang, "Cancel"), callback_data="x:n"),
-                ]
-            ]
-        ),
-    )
