@@ -367,3 +367,35 @@ async def test_a_scheduled_announcement_goes_out_at_its_time_and_a_cancelled_one
     await eventually(lambda: store.get(ids[0]).stage == "done")
     assert store.get(ids[1]).stage == "cancelled"
     assert all("Đã hủy" not in m["text"] for m in bot.api.sent(chat_id=1201))
+
+
+async def test_a_half_finished_announcement_survives_a_restart(tmp_path, knowledge_with_villages):
+    data = tmp_path / "data"
+    h = await harness.start(knowledge_with_villages, data, broadcast_rate=200.0)
+    h.app.bot_data["roles"].add_officer(ADMIN, OFFICER)
+    user = officer_user(h)
+    await h.reply_to("/announce", user=user)
+    await h.press("a:t:general", method="editMessageReplyMarkup", user=user)
+    await h.press("a:next", method="editMessageText", user=user)
+    api = h.api
+    await harness.stop(h, keep_api=True)  # the officer's wizard is waiting for the text
+
+    h2 = await harness.start(knowledge_with_villages, data, api=api, broadcast_rate=200.0)
+    try:
+        reply = await h2.reply_to("Lịch tiêm phòng dại cho chó mèo", user=officer_user(h2))
+        assert "tiếng Anh" in reply["text"] or "English" in reply["text"]  # taken as the text, not a question
+        assert h2.app.bot_data["announcements"].draft_of(OFFICER).text_vi == "Lịch tiêm phòng dại cho chó mèo"
+    finally:
+        await harness.stop(h2)
+
+
+async def test_a_step_typed_at_once_after_a_button_lands_in_the_draft(bot):
+    """Updates of one conversation are handled in order: the text pushed together with the tap on
+    Next reaches the wizard in its new state, not the question answering."""
+    user = officer_user(bot)
+    await bot.reply_to("/announce", user=user)
+    await bot.press("a:t:general", method="editMessageReplyMarkup", user=user)
+    bot.api.press("a:next", user=user)
+    bot.api.send_text("Mất điện từ 8h đến 11h", user=user)
+    await bot.quiet()
+    assert bot.app.bot_data["announcements"].draft_of(OFFICER).text_vi == "Mất điện từ 8h đến 11h"

@@ -91,6 +91,12 @@ async def test_kill_minus_nine_mid_broadcast_then_restart(tmp_path):
             f"duplicates {duplicates} (in-flight window {CONCURRENCY})"
         )
         assert duplicates <= CONCURRENCY
+    except AssertionError:
+        if proc.returncode is None:
+            proc.terminate()
+        _out, err = await proc.communicate()
+        print("the bot's stderr:\n" + err.decode(errors="replace")[-3000:])
+        raise
     finally:
         if proc.returncode is None:
             proc.terminate()

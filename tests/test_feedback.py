@@ -246,6 +246,7 @@ async def test_forget_deletes_everything_about_the_user(bot):
     reply = await bot.reply_to("xe buýt tuyến số 5 chạy mấy giờ", user=user)
     bot.api.press(next(d for _, d in buttons(reply) if d.startswith("k:")), user=user)
     await bot.api.wait_for("sendMessage", chat_id=GROUP)
+    await bot.api.wait_for_text("sendMessage", "/phananh", chat_id=2001)  # the ticket's confirmation
     confirm = await bot.reply_to("/xoadulieu", user=user)
     assert [d for _, d in buttons(confirm)] == ["x:y", "x:n"]
     await bot.press("x:y", method="editMessageText", user=user)

@@ -154,6 +154,11 @@ def _m007_one_ticket_per_question(db: sqlite_utils.Database) -> None:
     db.table("tickets").create_index(["log_id"], unique=True)
 
 
+def _m008_conversations(db: sqlite_utils.Database) -> None:
+    # where each officer's wizard (ConversationHandler) stands, so that a restart keeps it
+    db.table("conversations").create({"name": str, "key": str, "state": str}, pk=("name", "key"))
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
 MIGRATIONS: list[Migration] = [
     _m001_users,
@@ -163,6 +168,7 @@ MIGRATIONS: list[Migration] = [
     _m005_questions_feedback_tickets,
     _m006_indicator_values,
     _m007_one_ticket_per_question,
+    _m008_conversations,
 ]
 
 

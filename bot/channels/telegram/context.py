@@ -98,7 +98,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
 CONTEXT_TYPES = ContextTypes(context=BotContext)
 BotApplication = Application[ExtBot, BotContext, dict, dict, dict, Any]
-Handler = Callable[..., Coroutine[Any, Any, None]]
+Handler = Callable[..., Coroutine[Any, Any, Any]]
 
 
 async def refuse(update: Update, lang: str) -> None:
@@ -113,14 +113,14 @@ async def refuse(update: Update, lang: str) -> None:
 def _guarded(allowed: Callable[[Roles, int], bool]) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: BotContext, *args: Any) -> None:
+        async def wrapper(update: Update, context: BotContext, *args: Any) -> Any:
             user = update.effective_user
             if user is None:
-                return
+                return None
             if not allowed(context.roles, user.id):
                 await refuse(update, context.language(update))
-                return
-            await handler(update, context, *args)
+                return None
+            return await handler(update, context, *args)
 
         return wrapper
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ConversationHandler
 
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, officers_only
@@ -79,8 +79,9 @@ async def on_callback(update: Update, context: BotContext, data: kb.Callback, me
         await query.answer(gettext(lang, "Dismissed."))
         await message.edit_text(escape(gettext(lang, "🗑 Dismissed: {q}").format(q=group.text)))
     elif data.arg == "find":
-        if context.user_data is not None:
-            context.user_data["find_for"] = group.representative
+        context.questions.db.table("kv").upsert(
+            {"key": f"find_for:{user.id}", "value": str(group.representative)}, pk="key"
+        )
         await query.answer()
         await message.reply_text(escape(gettext(lang, "Type a few words to find the entry this question belongs to.")))
     elif data.arg == "att" and core.engine.entry(data.extra) is not None:
@@ -106,25 +107,27 @@ async def on_callback(update: Update, context: BotContext, data: kb.Callback, me
         await query.answer(gettext(lang, "This button is no longer valid. Here is the menu."))
 
 
-async def find_input(update: Update, context: BotContext) -> None:
-    """An officer's search words after tapping 🔎: offer matching entries to attach to."""
+async def find_input(update: Update, context: BotContext) -> object:
+    """An officer's search words after tapping 🔎 (the "find" conversation): offer matching
+    entries to attach the question to."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or not message.text or not context.user_data:
-        return
-    if "find_for" not in context.user_data:
-        return
-    if not context.roles.is_officer(user.id):
-        return
-    rep = context.user_data.pop("find_for")
+    if message is None or user is None or not message.text or not context.roles.is_officer(user.id):
+        return ConversationHandler.END
+    db = context.questions.db
+    rows = list(db.query("select value from kv where key = ?", [f"find_for:{user.id}"]))
+    if not rows:
+        return ConversationHandler.END
+    db.execute("delete from kv where key = ?", [f"find_for:{user.id}"])
+    rep = int(rows[0]["value"])
     lang = context.language(update)
     core = context.core
     ids = [e.id for e in core.engine.search(message.text, limit=6)]
     ids += [i for i in prefix_search(core.db, message.text, limit=6) if i not in ids]
     if not ids:
         await message.reply_text(escape(gettext(lang, "No entry found. Tap 🔎 again and try other words.")))
-        raise ApplicationHandlerStop
+        return ConversationHandler.END
     candidates = [(i, core.title(i, lang)) for i in ids[:6]]
     await message.reply_text(
         escape(gettext(lang, "Attach the question to:")), reply_markup=_attach_buttons(rep, candidates, lang)
     )
-    raise ApplicationHandlerStop
+    return ConversationHandler.END

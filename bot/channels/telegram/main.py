@@ -28,12 +28,26 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.app import Core
-from bot.channels.telegram import curator, errors, flood, forget, handoff, jobs, officer, plan, subscribe, votes
+from bot.channels.telegram import (
+    conversations,
+    curator,
+    errors,
+    flood,
+    forget,
+    handoff,
+    jobs,
+    officer,
+    plan,
+    subscribe,
+    votes,
+)
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import keyboards as keys
 from bot.channels.telegram import stats as stats_handlers
 from bot.channels.telegram.broadcast import Broadcaster, PacedRequest
 from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication, button, stale_button
+from bot.channels.telegram.persistence import ConversationStore
+from bot.channels.telegram.updates import InOrderPerConversation
 from bot.i18n import N_, gettext
 from bot.logs import install_redaction, setup_logging
 from bot.services.announcements import Announcements
@@ -136,10 +150,11 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
         .base_url(settings.api_base_url)
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
+        .persistence(ConversationStore(core.db))
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
         # up to 32 updates handled at once, over a pool of connections sized to match: a larger
         # pool only makes every request scan more idle connections
-        .concurrent_updates(32)
+        .concurrent_updates(InOrderPerConversation(32))
         .connection_pool_size(40)
         # replies: 20 a minute in groups, and a RetryAfter is waited out and retried, not lost;
         # no overall cap here — broadcasts are paced separately, below Telegram's limit
@@ -187,19 +202,10 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
             ),
             group=-3,
         )
-    # an officer's search words for the unanswered queue, then drafts' text and photos,
-    # are taken before the question answering sees them
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, curator.find_input), group=-2
-    )
-    app.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, officer.compose_input
-        ),
-        group=-1,
-    )
+    # the officers' wizards, before anything else reads their messages: /announce and 🔎
+    app.add_handler(conversations.announce())
+    app.add_handler(conversations.find())
     app.add_handler(CommandHandler("officer", officer.officer_command))
-    app.add_handler(CommandHandler("announce", officer.announce))
     app.add_handler(CommandHandler("pending", officer.pending))
     app.add_handler(CommandHandler("sent", officer.sent))
     app.add_handler(CommandHandler("unanswered", curator.unanswered))

@@ -9,7 +9,7 @@ import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOriginUser, Update
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ConversationHandler
 
 from bot.channels.telegram import jobs
 from bot.channels.telegram import keyboards as kb
@@ -92,29 +92,34 @@ def _audience_text(subs: Subscriptions, lang: str) -> str:
     return text + "."
 
 
+def draft_state(context: BotContext, officer: int) -> object:
+    """The /announce conversation's state: the stage of the officer's draft, or its end."""
+    a = context.announcements.draft_of(officer)
+    return a.stage if a is not None else ConversationHandler.END
+
+
 @officers_only
-async def announce(update: Update, context: BotContext) -> None:
+async def announce(update: Update, context: BotContext) -> object:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
-        return
+        return ConversationHandler.END
     lang = context.language(update)
     a = context.announcements.new_draft(user.id)
     subs = context.subscriptions
     await message.reply_text(escape(_audience_text(subs, lang)), reply_markup=_audience_markup(a, subs, lang))
+    return a.stage
 
 
-async def compose_input(update: Update, context: BotContext) -> None:
-    """Text or a photo from an officer with a draft waiting for it. Runs before the Q&A handler."""
+async def compose_input(update: Update, context: BotContext) -> object:
+    """Text or a photo for the officer's draft (a state of the /announce conversation); returns the
+    conversation's next state, which is the draft's stage."""
     message, user = update.effective_message, update.effective_user
-    if message is None or user is None or message.chat.type != "private":
-        return
-    roles = context.roles
-    if not roles.is_officer(user.id):
-        return
+    if message is None or user is None:
+        return ConversationHandler.END
     store = context.announcements
     a = store.draft_of(user.id)
-    if a is None or a.stage not in ("text", "text_en", "when"):
-        return
+    if a is None or a.stage not in ("text", "text_en", "when") or not context.roles.is_officer(user.id):
+        return draft_state(context, user.id)
     lang = context.language(update)
     text = message.text or message.caption or ""
     if a.stage == "when":
@@ -131,19 +136,19 @@ async def compose_input(update: Update, context: BotContext) -> None:
             await message.reply_text(
                 escape(gettext(lang, "Scheduled for {when} (Vietnam time). /pending lists it.").format(when=local))
             )
-        raise ApplicationHandlerStop
+        return draft_state(context, user.id)
     if len(text) > MAX_TEXT:
         await message.reply_text(
             escape(gettext(lang, "The text is too long: at most {n} characters.").format(n=MAX_TEXT))
         )
-        raise ApplicationHandlerStop
+        return draft_state(context, user.id)
     if a.stage == "text":
         photo = message.photo[-1].file_id if message.photo else ""
         if not text.strip() and not photo:
             await message.reply_text(
                 escape(gettext(lang, "Please send the text of the announcement (and optionally one photo)."))
             )
-            raise ApplicationHandlerStop
+            return draft_state(context, user.id)
         store.update(a.id, text_vi=text.strip(), photo=photo, stage="text_en")
         await message.reply_text(
             escape(gettext(lang, "Now send the English version, or tap Skip.")),
@@ -159,7 +164,7 @@ async def compose_input(update: Update, context: BotContext) -> None:
     else:  # text_en
         store.update(a.id, text_en=text.strip(), stage="preview")
         await _preview(message, context, store.get(a.id), lang)
-    raise ApplicationHandlerStop
+    return draft_state(context, user.id)
 
 
 def parse_when(text: str) -> dt.datetime | None:
