@@ -163,3 +163,17 @@ def button(handler: ButtonHandler) -> Callable[[Update, BotContext], Coroutine[A
         await handler(update, context, data, query.message, context.language(update))
 
     return wrapper
+
+
+def command(handler: Handler) -> Callable[[Update, BotContext], Coroutine[Any, Any, Any]]:
+    """A handler of a command or message, given the message, its sender and their language (a
+    command always has both; anything else is ignored)."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> Any:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return None
+        return await handler(update, context, message, user, context.language(update))
+
+    return wrapper

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import ConversationHandler
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext, officers_only
+from bot.channels.telegram.context import BotContext, command, officers_only
 from bot.i18n import gettext
 from bot.knowledge.store import prefix_search
 from bot.services import learned
@@ -39,11 +39,8 @@ def _group_text(group: Group, lang: str) -> str:
 
 
 @officers_only
-async def unanswered(update: Update, context: BotContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
+@command
+async def unanswered(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     groups = context.questions.unanswered(limit=MAX_GROUPS)
     if not groups:
         await message.reply_text(escape(gettext(lang, "Nothing waiting: every question got an answer.")))

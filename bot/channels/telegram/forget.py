@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext
+from bot.channels.telegram.context import BotContext, command
 from bot.i18n import gettext
 from bot.services import privacy
 
@@ -27,11 +27,8 @@ async def on_confirm(update: Update, context: BotContext, data: kb.Callback, mes
     )
 
 
-async def xoadulieu(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    lang = context.language(update)
+@command
+async def xoadulieu(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     await message.reply_text(
         escape(
             gettext(

@@ -12,13 +12,14 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
 from bot.app import Core
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext, stale_button
+from bot.channels.telegram.context import BotContext, command, stale_button
 from bot.channels.telegram.render import answer_html, split_message
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
@@ -56,20 +57,16 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
         )
 
 
-async def start(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    lang = context.language(update)
+@command
+async def start(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     core = context.core
-    if update.effective_user is not None:  # back after blocking the bot: announcements resume
-        context.subscriptions.reactivate(update.effective_user.id)
+    context.subscriptions.reactivate(user.id)  # back after blocking the bot: announcements resume
     if context.args:
         entry_id = kb.entry_from_payload(context.args[0])
         if entry_id and core.engine.entry(entry_id):
             await send_entry(message, core, entry_id, lang)
             return
-    name = escape(update.effective_user.first_name) if update.effective_user else ""
+    name = escape(user.first_name)
     hello = gettext(lang, "Hello {name}!").format(name=name).replace(" !", "!")
     await message.reply_text(
         f"<b>{hello}</b>\n\n{escape(intro(lang))}",
@@ -77,36 +74,24 @@ async def start(update: Update, context: BotContext) -> None:
     )
 
 
-async def help_command(update: Update, context: BotContext) -> None:
-    if update.effective_message is None:
-        return
-    lang = context.language(update)
-    await send_entry(update.effective_message, context.core, "meta.help", lang)
+@command
+async def help_command(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
+    await send_entry(message, context.core, "meta.help", lang)
 
 
-async def menu(update: Update, context: BotContext) -> None:
-    if update.effective_message is None:
-        return
-    lang = context.language(update)
-    await update.effective_message.reply_text(
-        escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang)
-    )
+@command
+async def menu(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
+    await message.reply_text(escape(gettext(lang, "What would you like to know?")), reply_markup=kb.main_menu(lang))
 
 
-async def language(update: Update, context: BotContext) -> None:
-    if update.effective_message is None:
-        return
-    lang = context.language(update)
+@command
+async def language(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     choice = normalize_language(context.args[0]) if context.args else None
-    if choice and update.effective_user:
-        context.users.set_language(update.effective_user.id, choice)
-        await update.effective_message.reply_text(
-            escape(gettext(choice, "Language: English")), reply_markup=kb.main_menu(choice)
-        )
+    if choice and user:
+        context.users.set_language(user.id, choice)
+        await message.reply_text(escape(gettext(choice, "Language: English")), reply_markup=kb.main_menu(choice))
         return
-    await update.effective_message.reply_text(
-        escape(gettext(lang, "Choose your language:")), reply_markup=kb.language_menu()
-    )
+    await message.reply_text(escape(gettext(lang, "Choose your language:")), reply_markup=kb.language_menu())
 
 
 def _section_markup(core: Core, section: str, page: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext
+from bot.channels.telegram.context import BotContext, command
 from bot.i18n import gettext
 from bot.services.roles import Roles
 
@@ -106,12 +106,9 @@ async def officer_reply(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def phananh(update: Update, context: BotContext) -> None:
+@command
+async def phananh(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     """/phananh <số>: the status of one's own ticket."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
     args = context.args or []
     if not args or not args[0].lstrip("#").isdigit():
         await message.reply_text(escape(gettext(lang, "Give the question number, for example: /phananh 12")))

@@ -8,13 +8,13 @@ import datetime as dt
 import re
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOriginUser, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOriginUser, Update, User
 from telegram.ext import ConversationHandler
 
 from bot.channels.telegram import jobs
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.broadcast import send_announcement
-from bot.channels.telegram.context import BotContext, admins_only, officers_only
+from bot.channels.telegram.context import BotContext, admins_only, command, officers_only
 from bot.i18n import format_number, gettext
 from bot.services.announcements import Announcement
 from bot.services.subscriptions import Subscriptions
@@ -34,12 +34,9 @@ def _target_user(message: Message, args: list[str]) -> int | None:
 
 
 @admins_only
-async def officer_command(update: Update, context: BotContext) -> None:
+@command
+async def officer_command(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     """/officer add <id> | /officer remove <id> (or reply to a forwarded message) | /officer list"""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
     roles = context.roles
     args = context.args or []
     action = args[0] if args else "list"
@@ -99,11 +96,8 @@ def draft_state(context: BotContext, officer: int) -> object:
 
 
 @officers_only
-async def announce(update: Update, context: BotContext) -> object:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return ConversationHandler.END
-    lang = context.language(update)
+@command
+async def announce(update: Update, context: BotContext, message: Message, user: User, lang: str) -> object:
     a = context.announcements.new_draft(user.id)
     subs = context.subscriptions
     await message.reply_text(escape(_audience_text(subs, lang)), reply_markup=_audience_markup(a, subs, lang))
@@ -318,11 +312,8 @@ def _recall_markup(announcement_id: int, lang: str) -> InlineKeyboardMarkup:
 
 
 @officers_only
-async def pending(update: Update, context: BotContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
+@command
+async def pending(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     items = context.announcements.pending()
     if not items:
         await message.reply_text(escape(gettext(lang, "No scheduled announcements.")))
@@ -338,11 +329,8 @@ async def pending(update: Update, context: BotContext) -> None:
 
 
 @officers_only
-async def sent(update: Update, context: BotContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
+@command
+async def sent(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     store = context.announcements
     items = store.recent()
     if not items:

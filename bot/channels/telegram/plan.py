@@ -6,10 +6,10 @@ import asyncio
 import textwrap
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update, User
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext, officers_only
+from bot.channels.telegram.context import BotContext, command, officers_only
 from bot.channels.telegram.render import split_message
 from bot.i18n import format_number, format_percent, gettext
 from bot.knowledge.schema import Indicator
@@ -121,10 +121,9 @@ async def send_chart(message: Message, context: BotContext, ind: Indicator, lang
     await message.reply_photo(png, caption=escape(caption[:1000]))
 
 
-async def muctieu(update: Update, context: BotContext) -> None:
-    if update.effective_message is None:
-        return
-    await send_tracker(update.effective_message, context, context.language(update))
+@command
+async def muctieu(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
+    await send_tracker(message, context, context.language(update))
 
 
 async def on_button(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
@@ -144,12 +143,9 @@ async def on_button(update: Update, context: BotContext, data: kb.Callback, mess
 
 # --- officers ------------------------------------------------------------------------------------
 @officers_only
-async def capnhat(update: Update, context: BotContext) -> None:
+@command
+async def capnhat(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     """/capnhat <indicator> <year> <value>: record a measured value (confirmed with a button)."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
     store = context.indicators
     args = context.args or []
     usage = (
@@ -225,12 +221,9 @@ async def confirm_button(update: Update, context: BotContext, data: kb.Callback,
 
 
 @officers_only
-async def qr_command(update: Update, context: BotContext) -> None:
+@command
+async def qr_command(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     """/qr <entry id>: a printable PNG poster whose code opens the bot on that entry."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
     core = context.core
     entry = core.engine.entry(context.args[0]) if context.args else None
     if entry is None:

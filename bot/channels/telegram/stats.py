@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
-from telegram import Update
+from telegram import Message, Update, User
 
-from bot.channels.telegram.context import BotContext, officers_only
+from bot.channels.telegram.context import BotContext, command, officers_only
 from bot.i18n import format_number, format_percent, gettext
 from bot.services import charts
 from bot.services.stats import compute
 
 
 @officers_only
-async def stats(update: Update, context: BotContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    lang = context.language(update)
+@command
+async def stats(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
     core = context.core
     s = compute(core.db, context.questions, context.subscriptions)
     n = lambda v: format_number(v, lang, 0)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest
 
 from bot.channels.telegram import keyboards as kb
-from bot.channels.telegram.context import BotContext
+from bot.channels.telegram.context import BotContext, command
 from bot.i18n import gettext
 from bot.services.subscriptions import Subscriptions
 
@@ -52,19 +52,15 @@ async def show_panel(message: Message, subs: Subscriptions, user_id: int, lang: 
     await _show(message, text, markup, edit)
 
 
-async def thongbao(update: Update, context: BotContext) -> None:
-    if update.effective_message is None or update.effective_user is None:
-        return
-    lang = context.language(update)
-    await show_panel(update.effective_message, context.subscriptions, update.effective_user.id, lang)
+@command
+async def thongbao(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
+    await show_panel(message, context.subscriptions, user.id, lang)
 
 
-async def huy(update: Update, context: BotContext) -> None:
-    if update.effective_message is None or update.effective_user is None:
-        return
-    lang = context.language(update)
-    context.subscriptions.stop_all(update.effective_user.id)
-    await update.effective_message.reply_text(
+@command
+async def huy(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
+    context.subscriptions.stop_all(user.id)
+    await message.reply_text(
         escape(
             gettext(
                 lang,
