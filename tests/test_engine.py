@@ -69,9 +69,14 @@ def test_typed_accents_rank_exact_accent_matches_higher(engine):
     assert top == "service.citizen-id-card"
 
 
-def test_confidence_is_a_probability(engine):
-    for q in ["khai sinh", "qwerty", "tour chu va", "abc xyz"]:
-        assert 0.0 <= engine.ask(q).confidence <= 1.0
+def test_the_confidence_is_what_decides(engine):
+    threshold = engine.matcher.calibration.threshold
+    for q in ["đăng ký khai sinh cho con", "làm lại căn cước bị mất", "homestay ở Bình Lư"]:
+        result = engine.ask(q)
+        assert result.status is Status.ANSWER and result.confidence >= threshold, q
+    for q in ["qwerty", "abc xyz", "giá vàng hôm nay"]:
+        result = engine.ask(q)
+        assert result.status is not Status.ANSWER and result.confidence < threshold, q
 
 
 @pytest.mark.parametrize(
