@@ -179,3 +179,16 @@ def test_the_cli_names_a_damaged_database_in_one_line_without_a_traceback(tmp_pa
     assert main(["--data-dir", str(data), "ask", "giấy khai sinh"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "bot.db" in err and "Traceback" not in err and "backup" in err
+
+
+def test_a_truncated_database_is_one_clear_line(tmp_path, kb):
+    path = tmp_path / "bot.db"
+    db = connect(path)
+    build(db, kb, "x")
+    db.execute("pragma wal_checkpoint(truncate)")
+    db.conn.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DatabaseProblem) as caught:
+        connect(path)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
