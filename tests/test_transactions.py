@@ -19,7 +19,7 @@ from bot.services.roles import Roles
 from bot.services.subscriptions import Recipient, Subscriptions
 from bot.services.tickets import Tickets
 from bot.services.users import Users
-from bot.storage.db import MIGRATIONS, DatabaseProblem, connect, migrate
+from bot.storage.db import MIGRATIONS, DatabaseProblem, connect, migrate, now_iso
 from tests.faults import Injected, all_or_nothing, dump, fail_at
 
 
@@ -192,3 +192,20 @@ def test_a_truncated_database_is_one_clear_line(tmp_path, kb):
     with pytest.raises(DatabaseProblem) as caught:
         connect(path)
     assert str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_stage_changes_go_with_their_audit_line(db):
+    _people(db)
+    store = Announcements(db)
+    a = store.new_draft(7)
+    store.update(a.id, stage="when")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert all_or_nothing(db, lambda: store.schedule(a.id, later, 7)) == 2
+    assert all_or_nothing(db, lambda: store.cancel(a.id, 7)) == 2
+    b = store.new_draft(7)
+    store.update(b.id, stage="preview")
+    store.start(b.id, [Recipient(u, u, "vi") for u in range(1, 5)])
+    db.execute("update outbox set status = 'sent', message_id = 5, updated_at = ? where user_id < 3", [now_iso()])
+    assert all_or_nothing(db, lambda: store.claim_recall(b.id)) == 2  # stage, and the copies not yet sent
+    assert all_or_nothing(db, lambda: store.end_recall(b.id, 7, deleted=0)) >= 2
+    assert store.get(b.id).stage == "done"  # two copies remain: it can be recalled again
