@@ -210,3 +210,28 @@ async def test_a_scanned_qr_opens_the_entry_in_the_scanners_language(bot):
     assert "glass noodles" in en["text"].lower() or "noodle" in en["text"].lower()
     vi = await bot.reply_to(f"/start {payload}", user=bot.api.user(7302, "vi"))
     assert "Miến dong" in vi["text"] and "Nguồn" in vi["text"]
+
+
+async def test_capnhat_guides_an_officer_step_by_step_and_survives_a_restart(tmp_path):
+    data = tmp_path / "data"
+    h = await harness.start(KNOWLEDGE, data)
+    officer = h.api.user(harness.ADMIN, "vi")
+    menu = await h.reply_to("/capnhat", user=officer)
+    assert "c:forest-cover" in [d for _, d in buttons(menu)]
+    prompt = await h.press("c:forest-cover", user=officer)
+    assert "2026 58,9" in prompt["text"]
+    api = h.api
+    await harness.stop(h, keep_api=True)  # the wizard waits for the year and the value
+
+    h2 = await harness.start(KNOWLEDGE, data, api=api)
+    try:
+        retry = await h2.reply_to("năm ngoái khoảng 58", user=officer)
+        assert "2026 58,9" in retry["text"]  # not understood: asked again, still in the wizard
+        ask = await h2.reply_to("2026 58,9", user=officer)
+        confirm = next(d for _, d in buttons(ask) if d.startswith("a:capok:"))
+        await h2.press(confirm, method="editMessageText", user=officer)
+        assert h2.app.bot_data["indicators"].latest("forest-cover").value == 58.9
+        after = await h2.reply_to("tỷ lệ che phủ rừng mục tiêu bao nhiêu", user=officer)
+        assert "Xác nhận" not in [t for t, _ in buttons(after)]  # the wizard is over: a question again
+    finally:
+        await harness.stop(h2)

@@ -132,7 +132,7 @@ officers_only = _guarded(lambda roles, user_id: roles.is_officer(user_id))
 admins_only = _guarded(lambda roles, user_id: roles.is_admin(user_id))
 
 
-ButtonHandler = Callable[[Update, BotContext, "kb.Callback", Message, str], Coroutine[Any, Any, None]]
+ButtonHandler = Callable[[Update, BotContext, "kb.Callback", Message, str], Coroutine[Any, Any, Any]]
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -149,18 +149,18 @@ async def stale_button(update: Update, context: BotContext) -> None:
         )
 
 
-def button(handler: ButtonHandler) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
+def button(handler: ButtonHandler) -> Callable[[Update, BotContext], Coroutine[Any, Any, Any]]:
     """A CallbackQueryHandler callback from a handler of one family of buttons: it receives the
     parsed data, the message the button is under and the user's language."""
 
     @functools.wraps(handler)
-    async def wrapper(update: Update, context: BotContext) -> None:
+    async def wrapper(update: Update, context: BotContext) -> Any:
         query = update.callback_query
         data = kb.parse(query.data if query else None)
         if query is None or data is None or not isinstance(query.message, Message):
             await stale_button(update, context)
-            return
-        await handler(update, context, data, query.message, context.language(update))
+            return None
+        return await handler(update, context, data, query.message, context.language(update))
 
     return wrapper
 

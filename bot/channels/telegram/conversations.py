@@ -17,12 +17,13 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import curator, officer
+from bot.channels.telegram import curator, officer, plan
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, button
 
 PRIVATE_INPUT = filters.ChatType.PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND
 PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+WIZARD_TIMEOUT = 30 * 60  # seconds: a wizard left this long stops taking the officer's messages
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
 
@@ -49,6 +50,26 @@ def announce() -> ConversationHandler:
 
 def find() -> ConversationHandler:
     return _quietly(_find)
+
+
+def capnhat() -> ConversationHandler:
+    return _quietly(_capnhat)
+
+
+def _capnhat() -> ConversationHandler:
+    """/capnhat alone: tap the indicator, then type "2026 58,9"; a button confirms it."""
+    return ConversationHandler(
+        entry_points=[CommandHandler("capnhat", plan.capnhat)],
+        states={
+            plan.CHOOSE: [CallbackQueryHandler(button(plan.choose_indicator), pattern=kb.pattern("indicator"))],
+            plan.VALUE: [MessageHandler(PRIVATE_TEXT, plan.typed_value)],
+        },
+        fallbacks=[],
+        allow_reentry=True,
+        conversation_timeout=WIZARD_TIMEOUT,
+        name="capnhat",
+        persistent=True,
+    )
 
 
 def _announce() -> ConversationHandler:

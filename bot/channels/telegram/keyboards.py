@@ -49,6 +49,7 @@ _PATTERNS = {
     "compose": re.compile(r"^a:(t|v|next|skip|sched|send|cancel)(?::([a-z0-9-]{1,20}))?$"),
     "manage": re.compile(r"^a:(unsched|recall):(\d{1,12})$"),
     "capnhat": re.compile(r"^a:(capok|capno):(\d{1,12})$"),
+    "indicator": re.compile(r"^c:([a-z0-9-]{1,40})$"),
 }
 
 

@@ -205,6 +205,7 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     # the officers' wizards, before anything else reads their messages: /announce and 🔎
     app.add_handler(conversations.announce())
     app.add_handler(conversations.find())
+    app.add_handler(conversations.capnhat())
     app.add_handler(CommandHandler("officer", officer.officer_command))
     app.add_handler(CommandHandler("pending", officer.pending))
     app.add_handler(CommandHandler("sent", officer.sent))
@@ -220,7 +221,6 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     app.add_handler(CommandHandler("menu", h.menu))
     app.add_handler(CommandHandler("lang", h.language))
     app.add_handler(CommandHandler("muctieu", plan.muctieu))
-    app.add_handler(CommandHandler("capnhat", plan.capnhat))
     app.add_handler(CommandHandler("qr", plan.qr_command))
     for command, section in (("dichvu", "svc"), ("dulich", "tour"), ("ocop", "ocop")):
         app.add_handler(CommandHandler(command, h.section_command(section)))

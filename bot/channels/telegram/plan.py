@@ -7,6 +7,7 @@ import textwrap
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update, User
+from telegram.ext import ConversationHandler
 
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, command, officers_only
@@ -142,33 +143,98 @@ async def on_button(update: Update, context: BotContext, data: kb.Callback, mess
 
 
 # --- officers ------------------------------------------------------------------------------------
-@officers_only
-@command
-async def capnhat(update: Update, context: BotContext, message: Message, user: User, lang: str) -> None:
-    """/capnhat <indicator> <year> <value>: record a measured value (confirmed with a button)."""
-    store = context.indicators
-    args = context.args or []
-    usage = (
+CHOOSE, VALUE = "indicator", "value"  # the states of the guided /capnhat
+
+
+def _usage(store: Indicators, lang: str) -> str:
+    return (
         gettext(lang, "Usage: /capnhat <indicator> <year> <value>, e.g. /capnhat forest-cover 2026 58,9. Indicators:")
         + " "
         + ", ".join(store.by_id)
     )
+
+
+def _indicator_menu(store: Indicators, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(ind.title.get(lang)[:60], callback_data=f"c:{ind.id}")] for ind in store.by_id.values()]
+    )
+
+
+@officers_only
+@command
+async def capnhat(update: Update, context: BotContext, message: Message, user: User, lang: str) -> object:
+    """/capnhat alone: choose the indicator with a button, then type the year and the value.
+    /capnhat <indicator> <year> <value>: all at once. Either way a button confirms it."""
+    store = context.indicators
+    args = context.args or []
+    if not args:
+        await message.reply_text(
+            escape(gettext(lang, "Which indicator? (or /capnhat <indicator> <year> <value> in one line)")),
+            reply_markup=_indicator_menu(store, lang),
+        )
+        return CHOOSE
     if len(args) != 3 or args[0] not in store.by_id or not args[1].isdigit():
-        await message.reply_text(escape(usage))
-        return
-    ind, year = store.by_id[args[0]], int(args[1])
+        await message.reply_text(escape(_usage(store, lang)))
+        return ConversationHandler.END
+    await _propose(message, context, user, lang, store.by_id[args[0]], args[1], args[2])
+    return ConversationHandler.END
+
+
+@officers_only
+async def choose_indicator(
+    update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str
+) -> object:
+    query, user = update.callback_query, update.effective_user
+    ind = context.indicators.by_id.get(data.arg)
+    if query is None or user is None or ind is None:
+        return ConversationHandler.END
+    context.core.db.table("kv").upsert({"key": f"capnhat_for:{user.id}", "value": ind.id}, pk="key")
+    await query.answer()
+    await message.reply_text(
+        escape(gettext(lang, "{title}: send the year and the value, e.g. 2026 58,9").format(title=ind.title.get(lang)))
+    )
+    return VALUE
+
+
+@officers_only
+@command
+async def typed_value(update: Update, context: BotContext, message: Message, user: User, lang: str) -> object:
+    """The year and the value for the indicator chosen: a confirmation to tap, or what to fix."""
+    db = context.core.db
+    rows = list(db.query("select value from kv where key = ?", [f"capnhat_for:{user.id}"]))
+    ind = context.indicators.by_id.get(rows[0]["value"]) if rows else None
+    parts = (message.text or "").split()
+    if ind is None:
+        return ConversationHandler.END
+    if len(parts) != 2 or not parts[0].isdigit():
+        await message.reply_text(escape(gettext(lang, "Send the year and the value, e.g. 2026 58,9")))
+        return VALUE
+    if not await _propose(message, context, user, lang, ind, parts[0], parts[1]):
+        return VALUE
+    db.execute("delete from kv where key = ?", [f"capnhat_for:{user.id}"])
+    return ConversationHandler.END
+
+
+async def _propose(
+    message: Message, context: BotContext, user: User, lang: str, ind: Indicator, year_text: str, value_text: str
+) -> bool:
+    """A pending value and its Confirm/Cancel buttons; False (with the reason sent) when it cannot be read."""
+    store = context.indicators
+    year = int(year_text)
     if not 2020 <= year <= ind.year:
         await message.reply_text(
             escape(gettext(lang, "The year must be between 2020 and {year}.").format(year=ind.year))
         )
-        return
+        return False
     try:
-        value = parse_value(ind, args[2], lang)
+        value = parse_value(ind, value_text, lang)
     except ValueError_:
         await message.reply_text(
-            escape(gettext(lang, "Cannot read the value {value!r}.").format(value=args[2]) + "\n" + usage)
+            escape(
+                gettext(lang, "Cannot read the value {value!r}.").format(value=value_text) + "\n" + _usage(store, lang)
+            )
         )
-        return
+        return False
     row = store.record(ind.id, year, value, user.id)
     previous = next((p for p in store.history(ind.id) if p.year == year), None)
     text = gettext(lang, "Record {title}, {year}: {value}?").format(
@@ -189,6 +255,7 @@ async def capnhat(update: Update, context: BotContext, message: Message, user: U
             ]
         ),
     )
+    return True
 
 
 @officers_only
