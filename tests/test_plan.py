@@ -235,3 +235,15 @@ async def test_capnhat_guides_an_officer_step_by_step_and_survives_a_restart(tmp
         assert "Xác nhận" not in [t for t, _ in buttons(after)]  # the wizard is over: a question again
     finally:
         await harness.stop(h2)
+
+
+async def test_the_wizard_started_last_takes_what_the_officer_types(bot):
+    officer = bot.api.user(OFFICER, "vi")
+    await bot.reply_to("/announce", user=officer)
+    await bot.press("a:t:general", method="editMessageReplyMarkup", user=officer)
+    await bot.press("a:next", method="editMessageText", user=officer)  # the draft waits for its text
+    await bot.reply_to("/capnhat", user=officer)
+    await bot.press("c:forest-cover", user=officer)
+    ask = await bot.reply_to("2026 58,9", user=officer)
+    assert any(d.startswith("a:capok:") for _, d in buttons(ask))  # taken by /capnhat…
+    assert bot.app.bot_data["announcements"].draft_of(OFFICER).text_vi == ""  # …not by the draft

@@ -1,5 +1,6 @@
 """The officers' wizards as PTB ConversationHandlers, persistent (persistence.ConversationStore):
-a half-finished /announce, or a 🔎 search of the unanswered queue, survives a restart.
+a half-finished /announce, /capnhat or 🔎 search of the unanswered queue survives a restart.
+When an officer has started more than one, the one started last takes what they type.
 
 /announce: audience → text → English text → preview → (when) — each state is the stage of the
 officer's draft in the database, and every step returns the stage the draft is at afterwards,
@@ -13,7 +14,8 @@ import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+import sqlite_utils
+from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
@@ -25,6 +27,42 @@ PRIVATE_INPUT = filters.ChatType.PRIVATE & (filters.TEXT | filters.PHOTO) & ~fil
 PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
 WIZARD_TIMEOUT = 30 * 60  # seconds: a wizard left this long stops taking the officer's messages
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+
+
+class Wizards:
+    """Which wizard each officer started last (kept in SQLite, like the conversations)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def started(self, user_id: int, name: str) -> None:
+        self.db.table("kv").upsert({"key": f"wizard:{user_id}", "value": name}, pk="key")
+
+    def current(self, user_id: int) -> str | None:
+        row = self.db.execute("select value from kv where key = ?", [f"wizard:{user_id}"]).fetchone()
+        return row[0] if row else None
+
+
+class _TypedFor(filters.MessageFilter):
+    """A message for the wizard ``name``: the one its sender started last."""
+
+    def __init__(self, wizards: Wizards, name: str) -> None:
+        super().__init__(name=f"TypedFor({name})")
+        self.wizards, self.wizard = wizards, name
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        return user is not None and self.wizards.current(user.id) == self.wizard
+
+
+def _starts(wizards: Wizards, name: str, entry: Step) -> Step:
+    async def step(update: Update, context: BotContext) -> object:
+        state = await entry(update, context)
+        if state not in (None, ConversationHandler.END) and update.effective_user is not None:
+            wizards.started(update.effective_user.id, name)
+        return state
+
+    return step
 
 
 def _then(handler: Callable[[Update, BotContext], Coroutine[Any, Any, None]], state: Callable[..., object]) -> Step:
@@ -44,25 +82,25 @@ def _quietly(build: Callable[[], ConversationHandler]) -> ConversationHandler:
         return build()
 
 
-def announce() -> ConversationHandler:
-    return _quietly(_announce)
+def announce(wizards: Wizards) -> ConversationHandler:
+    return _quietly(lambda: _announce(wizards))
 
 
-def find() -> ConversationHandler:
-    return _quietly(_find)
+def find(wizards: Wizards) -> ConversationHandler:
+    return _quietly(lambda: _find(wizards))
 
 
-def capnhat() -> ConversationHandler:
-    return _quietly(_capnhat)
+def capnhat(wizards: Wizards) -> ConversationHandler:
+    return _quietly(lambda: _capnhat(wizards))
 
 
-def _capnhat() -> ConversationHandler:
+def _capnhat(wizards: Wizards) -> ConversationHandler:
     """/capnhat alone: tap the indicator, then type "2026 58,9"; a button confirms it."""
     return ConversationHandler(
-        entry_points=[CommandHandler("capnhat", plan.capnhat)],
+        entry_points=[CommandHandler("capnhat", _starts(wizards, "capnhat", plan.capnhat))],
         states={
             plan.CHOOSE: [CallbackQueryHandler(button(plan.choose_indicator), pattern=kb.pattern("indicator"))],
-            plan.VALUE: [MessageHandler(PRIVATE_TEXT, plan.typed_value)],
+            plan.VALUE: [MessageHandler(PRIVATE_TEXT & _TypedFor(wizards, "capnhat"), plan.typed_value)],
         },
         fallbacks=[],
         allow_reentry=True,
@@ -72,13 +110,13 @@ def _capnhat() -> ConversationHandler:
     )
 
 
-def _announce() -> ConversationHandler:
+def _announce(wizards: Wizards) -> ConversationHandler:
     buttons = CallbackQueryHandler(
         _then(button(officer.compose_button), officer.draft_state), pattern=kb.pattern("compose")
     )
-    typed = MessageHandler(PRIVATE_INPUT, officer.compose_input)
+    typed = MessageHandler(PRIVATE_INPUT & _TypedFor(wizards, "announce"), officer.compose_input)
     return ConversationHandler(
-        entry_points=[CommandHandler("announce", officer.announce)],
+        entry_points=[CommandHandler("announce", _starts(wizards, "announce", officer.announce))],
         states={
             "audience": [buttons],
             "text": [typed, buttons],
@@ -94,12 +132,12 @@ def _announce() -> ConversationHandler:
     )
 
 
-def _find() -> ConversationHandler:
+def _find(wizards: Wizards) -> ConversationHandler:
     """🔎 under a question of the unanswered queue, then the officer's search words."""
     return ConversationHandler(
         entry_points=[
             CallbackQueryHandler(
-                _then(button(curator.on_callback), lambda context, user_id: "find"),
+                _starts(wizards, "find", _then(button(curator.on_callback), lambda context, user_id: "find")),
                 pattern=re.compile(r"^u:find:\d{1,12}$"),
             )
         ],

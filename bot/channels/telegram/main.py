@@ -203,9 +203,10 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
             group=-3,
         )
     # the officers' wizards, before anything else reads their messages: /announce and 🔎
-    app.add_handler(conversations.announce())
-    app.add_handler(conversations.find())
-    app.add_handler(conversations.capnhat())
+    wizards = conversations.Wizards(core.db)
+    app.add_handler(conversations.announce(wizards))
+    app.add_handler(conversations.find(wizards))
+    app.add_handler(conversations.capnhat(wizards))
     app.add_handler(CommandHandler("officer", officer.officer_command))
     app.add_handler(CommandHandler("pending", officer.pending))
     app.add_handler(CommandHandler("sent", officer.sent))
