@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.engine.compose import Answer, compose
+from bot.engine.compose import Answer, compose, precise
 from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
 from bot.knowledge.loader import KnowledgeBase
@@ -44,12 +44,14 @@ class Core:
         engine = _engine(kb)
         self.kb, self.engine = kb, engine
 
-    def answer(self, entry_id: str, lang: str) -> Answer | None:
+    def answer(self, entry_id: str, lang: str, field: str | None = None) -> Answer | None:
+        """The entry's answer; with ``field``, only that part of it (see compose.precise)."""
         entry = self.engine.entry(entry_id)
         if entry is None:
             return None
         titles = {r: e.title.get(lang) for r in entry.related if (e := self.engine.entry(r))}
-        return compose(entry, lang, self.kb.commune, titles)
+        full = compose(entry, lang, self.kb.commune, titles)
+        return precise(full, field, lang) if field else full
 
     def title(self, entry_id: str, lang: str) -> str:
         entry = self.engine.entry(entry_id)

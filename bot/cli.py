@@ -214,7 +214,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.explain:
             row["explain"] = result.explain(core.engine.calibration.threshold)
         answer = (
-            core.answer(result.entry_id, result.lang) if result.status is Status.ANSWER and result.entry_id else None
+            core.answer(result.entry_id, result.lang, result.field)
+            if result.status is Status.ANSWER and result.entry_id
+            else None
         )
         text = render_plain(answer, result.lang) if answer else status_text(result.status, result.lang)
         row["answer"] = render_plain(answer, result.lang) if answer else None

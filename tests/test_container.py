@@ -40,7 +40,7 @@ def test_the_image_layout_runs_without_installing_the_package(tmp_path):
         argv = [sys.executable if a == "python" else a for a in argv]
         return subprocess.run(argv, cwd=app, env=env, capture_output=True, text=True, timeout=120)
 
-    answer = run(["python", "-m", "bot", "ask", "lam cccd o dau"])
+    answer = run(["python", "-m", "bot", "ask", "lam cccd the nao"])
     assert answer.returncode == 0, answer.stderr
     assert "Giấy tờ cần có" in answer.stdout  # the Vietnamese catalog was found, compiled in memory
     cmd = json.loads(next(args for op, args in steps if op == "CMD"))

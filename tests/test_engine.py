@@ -98,3 +98,26 @@ def test_bad_input_gets_a_clear_status_never_an_exception(engine, text, status):
 def test_huge_input_is_cut_before_matching(engine):
     result = engine.ask("đăng ký khai sinh " * 2000)
     assert result.status in (Status.ANSWER, Status.SUGGEST)
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("lệ phí làm lại căn cước", "fee"),
+        ("lam cccd het bn tien", "fee"),  # chat abbreviation, no accents
+        ("đăng ký khai sinh mất mấy ngày", "time_limit"),
+        ("dang ky ket hon can giay to gi", "documents"),
+        ("lam giay khai tu online duoc ko", "online"),
+        ("how much is the fee to register a marriage", "fee"),
+        ("khai sinh cần giấy tờ gì và nộp ở đâu", None),  # two parts: the whole answer
+        ("đăng ký khai sinh", None),
+    ],
+)
+def test_the_part_of_an_answer_a_question_asks_for(engine, question, field):
+    assert engine.fields.find(question) == field
+
+
+def test_a_part_is_given_only_where_the_entry_holds_it(engine):
+    assert engine.field_of("lệ phí làm lại căn cước", "service.citizen-id-card") == "fee"
+    assert engine.field_of("cấp sổ đỏ lệ phí bao nhiêu", "service.land-use-certificate") is None  # no fee data
+    assert engine.field_of("chu va 6 ở đâu", "place.chu-va-6") is None  # a place: its whole answer says where

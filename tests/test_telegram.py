@@ -52,7 +52,7 @@ async def test_start_greets_in_the_users_language_with_the_main_menu(bot):
 
 
 async def test_free_text_gets_the_answer_with_related_buttons(bot):
-    reply = await bot.reply_to("lam cccd o dau")
+    reply = await bot.reply_to("lam cccd the nao")
     assert reply["parse_mode"] == "HTML"
     assert "căn cước" in reply["text"].lower()
     assert "xác nhận tại" in reply["text"] or "Bộ phận Một cửa" in reply["text"]
@@ -270,3 +270,19 @@ async def test_markup_characters_typed_by_people_reach_telegram_escaped(tmp_path
         assert not [c for c in h.api.calls if c.status == 400]
     finally:
         await harness.stop(h)
+
+
+async def test_a_question_about_one_part_gets_that_part_and_a_button_for_the_rest(bot):
+    user = bot.api.user(8301, "vi")
+    reply = await bot.reply_to("lệ phí làm lại căn cước bao nhiêu", user=user)
+    assert "Lệ phí" in reply["text"] and "70.000" in reply["text"]
+    assert "Giấy tờ cần có" not in reply["text"] and len(reply["text"]) <= 400
+    data = [d for _, d in buttons(reply)]
+    assert data[0] == "e:service.citizen-id-card"  # 📄 Xem đầy đủ, first
+    assert any(d.startswith("f:") for d in data)  # votes as for any answer
+    full = await bot.press("e:service.citizen-id-card", user=user)
+    assert "Giấy tờ cần có" in full["text"] and "Lệ phí" in full["text"]
+    hours = await bot.reply_to("bo phan mot cua gio lam viec", user=user)
+    assert "chưa đưa thông tin này" in hours["text"]  # no hours in commune.yaml: said, not invented
+    english = await bot.reply_to("birth registration how long does it take", user=bot.api.user(8302, "en"))
+    assert "Time limit" in english["text"] and "Documents" not in english["text"]

@@ -19,6 +19,7 @@ class ConsoleChat:
         self.core = core
         self.lang = normalize_language(lang) or "vi"
         self.choices: list[str] = []
+        self.last: str | None = None  # the entry last shown, for /full
 
     def greeting(self) -> str:
         return "\n".join(
@@ -39,13 +40,15 @@ class ConsoleChat:
             return gettext(self.lang, "Language: English")
         if text in ("/help", "/start"):
             return self.greeting()
+        if text == "/full" and self.last:
+            return self._show(self.last, self.lang)
         if text.isdigit() and self.choices:
             n = int(text)
             if 1 <= n <= len(self.choices):
                 return self._show(self.choices[n - 1], self.lang)
         result = self.core.engine.ask(text, self.lang)
         if result.status is Status.ANSWER and result.entry_id:
-            return self._show(result.entry_id, result.lang)
+            return self._show(result.entry_id, result.lang, result.field)
         lines = [status_text(result.status, result.lang)]
         if result.status is Status.SUGGEST:
             self.choices = result.suggestions
@@ -53,12 +56,15 @@ class ConsoleChat:
             lines.append(gettext(result.lang, "Type a number to open one of them."))
         return "\n".join(lines)
 
-    def _show(self, entry_id: str, lang: str) -> str:
-        answer = self.core.answer(entry_id, lang)
+    def _show(self, entry_id: str, lang: str, field: str | None = None) -> str:
+        answer = self.core.answer(entry_id, lang, field)
         self.choices = [r for r, _ in answer.related] if answer else []
+        self.last = entry_id
         if answer is None:
             return status_text(Status.NONE, lang)
         text = render_plain(answer, lang, related=False)
+        if field:
+            text += "\n\n" + gettext(lang, "/full: the full answer")
         if answer.related:
             text += "\n\n" + gettext(lang, "See also:") + "\n"
             text += "\n".join(f"  {i}. {t}" for i, (_, t) in enumerate(answer.related, 1))

@@ -17,6 +17,7 @@ class Field:
     label: str
     value: str | list[str]
     link: str | None = None
+    key: str = ""  # which part it is: fee, time_limit, documents, where, online, legal_basis, code, address…
 
 
 @dataclass
@@ -33,13 +34,13 @@ class Answer:
 def _contact_fields(contact: Contact, lang: str) -> list[Field]:
     out = []
     if contact.address:
-        out.append(Field(gettext(lang, "Address"), contact.address))
+        out.append(Field(gettext(lang, "Address"), contact.address, key="address"))
     if contact.hours:
-        out.append(Field(gettext(lang, "Working hours"), contact.hours))
+        out.append(Field(gettext(lang, "Working hours"), contact.hours, key="hours"))
     if contact.phone:
-        out.append(Field(gettext(lang, "Phone"), contact.phone))
+        out.append(Field(gettext(lang, "Phone"), contact.phone, key="phone"))
     if contact.email:
-        out.append(Field(gettext(lang, "Email"), contact.email))
+        out.append(Field(gettext(lang, "Email"), contact.email, key="email"))
     return out
 
 
@@ -50,20 +51,20 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
     s = entry.service
     if s is not None:
         if s.documents and s.documents.get(lang):
-            answer.fields.append(Field(gettext(lang, "Documents"), s.documents.get(lang)))
+            answer.fields.append(Field(gettext(lang, "Documents"), s.documents.get(lang), key="documents"))
         if s.time_limit:
-            answer.fields.append(Field(gettext(lang, "Time limit"), s.time_limit.get(lang)))
+            answer.fields.append(Field(gettext(lang, "Time limit"), s.time_limit.get(lang), key="time_limit"))
         if s.fee:
-            answer.fields.append(Field(gettext(lang, "Fee"), s.fee.get(lang)))
+            answer.fields.append(Field(gettext(lang, "Fee"), s.fee.get(lang), key="fee"))
         if s.where:
-            answer.fields.append(Field(gettext(lang, "Where to submit"), s.where.get(lang)))
+            answer.fields.append(Field(gettext(lang, "Where to submit"), s.where.get(lang), key="where"))
         if s.online is not None:
             value = gettext(lang, "Yes") if s.online.available else gettext(lang, "No")
-            answer.fields.append(Field(gettext(lang, "Online"), value, s.online.link))
+            answer.fields.append(Field(gettext(lang, "Online"), value, s.online.link, key="online"))
         if s.legal_basis:
-            answer.fields.append(Field(gettext(lang, "Legal basis"), "; ".join(s.legal_basis)))
+            answer.fields.append(Field(gettext(lang, "Legal basis"), "; ".join(s.legal_basis), key="legal_basis"))
         if s.code:
-            answer.fields.append(Field(gettext(lang, "Procedure code"), s.code))
+            answer.fields.append(Field(gettext(lang, "Procedure code"), s.code, key="code"))
     if entry.category == "service":
         office = commune.police if s is not None and s.office == "police" else commune.one_stop_office
         answer.fields += _contact_fields(office, lang)
@@ -87,6 +88,36 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
     titles = titles or {}
     answer.related = [(r, titles[r]) for r in entry.related if r in titles]
     return answer
+
+
+#: the parts shown for each part asked: "where" brings the office's address, hours and phone along
+PRECISE = {
+    "fee": ("fee",),
+    "time_limit": ("time_limit",),
+    "documents": ("documents",),
+    "where": ("where", "address", "hours", "phone"),
+    "online": ("online",),
+    "legal_basis": ("legal_basis",),
+    "hours": ("hours",),
+    "phone": ("phone",),
+    "address": ("address", "hours"),
+}
+
+
+def precise(answer: Answer, asked: str, lang: str) -> Answer:
+    """Only the part of ``answer`` that was asked for, under its title; when the deployer has not
+    set that local detail yet (the office's hours, phone, address), one line that says so."""
+    wanted = PRECISE.get(asked, ())
+    fields = [f for f in answer.fields if f.key in wanted]
+    short = Answer(answer.entry_id, answer.title, [], fields, [], answer.related, None)
+    if not fields:
+        short.paragraphs = [
+            gettext(
+                lang,
+                "The commune has not put this detail in the assistant yet. Tap “Full answer” for what is known.",
+            )
+        ]
+    return short
 
 
 def render_plain(answer: Answer, lang: str, related: bool = True) -> str:

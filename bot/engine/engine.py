@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.engine.fields import FieldFinder
 from bot.engine.index import Index
 from bot.engine.matcher import Calibration, Matcher, Scored
 from bot.knowledge.loader import KnowledgeBase
@@ -12,6 +13,10 @@ from bot.knowledge.schema import Entry
 from bot.text.normalize import clean, fold, has_latin, tokens
 
 MAX_SUGGESTIONS = 3
+
+
+#: parts a public-service entry holds as data; the others (hours, phone, address) are the office's
+SERVICE_PARTS = ("fee", "time_limit", "documents", "where", "online", "legal_basis")
 
 
 class Status(str, Enum):
@@ -34,6 +39,7 @@ class Result:
     ranked: list[str] = field(default_factory=list)  # best candidates whatever the threshold
     features: dict[str, float] = field(default_factory=dict)  # what the decision saw (see matcher.FEATURES)
     contributions: dict[str, float] = field(default_factory=dict)  # each feature's share of the decision
+    field: str | None = None  # the one part of the answer asked for (fee, where…), None for all of it
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -43,6 +49,7 @@ class Result:
             "status": self.status.value,
             "suggestions": self.suggestions,
             "lang": self.lang,
+            "field": self.field,
         }
 
     def explain(self, threshold: float) -> dict[str, object]:
@@ -62,6 +69,7 @@ class Engine:
         self.kb = kb
         self.index = Index(kb)
         self.matcher = Matcher(self.index, calibration)
+        self.fields = FieldFinder(kb.fields, kb.lexicon.abbreviations)
 
     @property
     def calibration(self) -> Calibration:
@@ -90,12 +98,28 @@ class Engine:
         confidence = cal.confidence(features)
         ids = [self.index.items[s.index].entry.id for s in ranking.scored]
         near = [self.index.items[s.index].entry.id for s in ranking.scored if self._plausible(s)][:MAX_SUGGESTIONS]
-        explained = {"features": features, "contributions": cal.contributions(features)}
+        contributions = cal.contributions(features)
         if confidence >= cal.threshold:
             rest = [i for i in near if i != ids[0]][: MAX_SUGGESTIONS - 1]
-            return Result(question, Status.ANSWER, reply_lang, ids[0], confidence, rest, best.score, ids, **explained)
+            asked = self.field_of(question, ids[0])
+            result = Result(
+                question, Status.ANSWER, reply_lang, ids[0], confidence, rest, best.score, ids, features, contributions
+            )
+            result.field = asked
+            return result
         status = Status.SUGGEST if near else Status.NONE
-        return Result(question, status, reply_lang, None, confidence, near, best.score, ids, **explained)
+        return Result(question, status, reply_lang, None, confidence, near, best.score, ids, features, contributions)
+
+    def field_of(self, question: str, entry_id: str) -> str | None:
+        """The part of ``entry_id``'s answer the question asks for. Parts are those of public
+        services (with their office's details); for other entries the answer is the whole."""
+        entry = self.entry(entry_id)
+        if entry is None or entry.category != "service" or entry.service is None:
+            return None
+        asked = self.fields.find(question)
+        if asked in SERVICE_PARTS and not getattr(entry.service, asked):
+            return None  # the entry has no such part apart from its text: the whole answer says what it knows
+        return asked
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
         """Entries for a browse-style search (inline mode): best first, no threshold but the floor."""

@@ -11,7 +11,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic, Training
+from bot.knowledge.schema import Commune, Entry, FieldWords, Indicator, Lexicon, Topic, Training
 
 M = TypeVar("M", bound=BaseModel)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
@@ -24,6 +24,7 @@ CALIBRATION_FILE = "calibration.yaml"
 TOPICS_FILE = "topics.yaml"
 INDICATORS_FILE = "indicators.yaml"
 TRAINING_FILE = "training.yaml"
+FIELDS_FILE = "fields.yaml"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class KnowledgeBase:
     topics: list[Topic] = field(default_factory=list)  # announcement topics
     indicators: list[Indicator] = field(default_factory=list)  # the plan's targets
     training: Training = field(default_factory=Training)  # what `kb calibrate` wraps questions in
+    fields: FieldWords = field(default_factory=FieldWords)  # words asking for one part of an answer
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -68,7 +70,15 @@ def source_files(root: Path, learned: Path | None = None) -> list[Path]:
     files = sorted((root / ENTRIES_DIR).glob("*.yaml"))
     files += [
         root / name
-        for name in (LEXICON_FILE, COMMUNE_FILE, LEARNED_FILE, CALIBRATION_FILE, TOPICS_FILE, INDICATORS_FILE)
+        for name in (
+            LEXICON_FILE,
+            COMMUNE_FILE,
+            LEARNED_FILE,
+            CALIBRATION_FILE,
+            TOPICS_FILE,
+            INDICATORS_FILE,
+            FIELDS_FILE,
+        )
     ]
     if learned is not None:
         files.append(learned)
@@ -171,6 +181,7 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
                 mine.setdefault(lang, []).extend(q for q in questions if q not in mine.get(lang, []))
     kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
     kb.training = _load_model(root / TRAINING_FILE, root, Training, kb.problems) or Training()
+    kb.fields = _load_model(root / FIELDS_FILE, root, FieldWords, kb.problems) or FieldWords()
     kb.topics = _load_list(root / TOPICS_FILE, root, Topic, kb.problems)
     if kb.topics and not any(t.emergency and t.default for t in kb.topics):
         kb.problems.append(

@@ -188,3 +188,20 @@ class Training(_Strict):
             if template.count("{q}") != 1:
                 raise ValueError(f"a context template needs exactly one {{q}}: {template!r}")
         return value
+
+
+class FieldWords(_Strict):
+    """Words that ask for one part of an answer (knowledge/fields.yaml), per part and language."""
+
+    fee: TextList = Field(default_factory=TextList)
+    time_limit: TextList = Field(default_factory=TextList)
+    documents: TextList = Field(default_factory=TextList)
+    where: TextList = Field(default_factory=TextList)
+    online: TextList = Field(default_factory=TextList)
+    legal_basis: TextList = Field(default_factory=TextList)
+    hours: TextList = Field(default_factory=TextList)
+    phone: TextList = Field(default_factory=TextList)
+    address: TextList = Field(default_factory=TextList)
+
+    def items(self) -> list[tuple[str, TextList]]:
+        return [(name, getattr(self, name)) for name in type(self).model_fields]

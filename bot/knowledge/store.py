@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.knowledge.loader import KnowledgeBase, KnowledgeError, fingerprint, load
-from bot.knowledge.schema import Commune, Entry, Indicator, Lexicon, Topic
+from bot.knowledge.schema import Commune, Entry, FieldWords, Indicator, Lexicon, Topic
 from bot.text.normalize import clean, fold, tokens
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> Non
             "calibration": json.dumps(kb.calibration),
             "topics": json.dumps([t.model_dump() for t in kb.topics], ensure_ascii=False),
             "indicators": json.dumps([i.model_dump() for i in kb.indicators], ensure_ascii=False),
+            "fields": kb.fields.model_dump_json(),
         }
         db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
 
@@ -102,6 +103,7 @@ def read(db: sqlite_utils.Database) -> KnowledgeBase:
         calibration=json.loads(meta.get("calibration", "null")),
         topics=[Topic.model_validate(t) for t in json.loads(meta.get("topics", "[]"))],
         indicators=[Indicator.model_validate(i) for i in json.loads(meta.get("indicators", "[]"))],
+        fields=FieldWords.model_validate_json(meta.get("fields", "{}")),
     )
 
 

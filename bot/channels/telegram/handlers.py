@@ -30,10 +30,13 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log_id: int = 0) -> None:
+async def send_entry(
+    message: Message, core: Core, entry_id: str, lang: str, log_id: int = 0, field: str | None = None
+) -> None:
     """An answer: HTML chunks; related entries, 👍/👎 and the menu under the last one; a venue
-    pin when the place's coordinates are known. ``log_id`` ties votes to the logged question."""
-    answer = core.answer(entry_id, lang)
+    pin when the place's coordinates are known. ``log_id`` ties votes to the logged question.
+    With ``field``, only that part of the answer, and a button for the whole of it."""
+    answer = core.answer(entry_id, lang, field)
     if answer is None:
         await message.reply_text(escape(status_text(Status.NONE, lang)), reply_markup=kb.main_menu(lang))
         return
@@ -42,12 +45,13 @@ async def send_entry(message: Message, core: Core, entry_id: str, lang: str, log
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         markup = kb.entry_buttons(
-            answer.related, lang, feedback=(log_id, entry_id), progress_of=entry_id if tracked else None
+            answer.related,
+            lang,
+            feedback=(log_id, entry_id),
+            progress_of=entry_id if tracked else None,
+            full_answer=entry_id if field else None,
         )
-        await message.reply_text(
-            chunk,
-            reply_markup=markup if last else None,
-        )
+        await message.reply_text(chunk, reply_markup=markup if last else None)
     if answer.location is not None:
         await message.reply_venue(
             latitude=answer.location.latitude,
@@ -140,7 +144,7 @@ async def text_message(update: Update, context: BotContext) -> None:
     user_id = update.effective_user.id if update.effective_user else None
     log_id = context.questions.log(user_id, text, result.lang, result.status.value, result.entry_id, result.confidence)
     if result.status is Status.ANSWER and result.entry_id:
-        await send_entry(message, core, result.entry_id, result.lang, log_id)
+        await send_entry(message, core, result.entry_id, result.lang, log_id, field=result.field)
         return
     reply = status_text(result.status, result.lang)
     can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE)

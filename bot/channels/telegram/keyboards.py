@@ -150,10 +150,14 @@ def entry_buttons(
     lang: str,
     feedback: tuple[int, str] | None = None,
     progress_of: str | None = None,
+    full_answer: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """Related entries, a 📈 progress button for plan entries with indicators (``progress_of``),
-    👍/👎 for the answer just given (``feedback`` = (log id, entry id)), ◀ Menu."""
+    """ "📄 Full answer" under a part of an answer (``full_answer``: the entry), related entries, a
+    📈 progress button for plan entries with indicators (``progress_of``), 👍/👎 for the answer just
+    given (``feedback`` = (log id, entry id)), ◀ Menu."""
     rows = [[InlineKeyboardButton(title, callback_data=entry_data(ident))] for ident, title in related]
+    if full_answer is not None:
+        rows.insert(0, [InlineKeyboardButton(gettext(lang, "📄 Full answer"), callback_data=entry_data(full_answer))])
     if progress_of is not None:
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "📈 Progress"), callback_data=f"G:{progress_of}")])
     if feedback is not None:

@@ -1,0 +1,40 @@
+"""Which part of an answer a question asks for: the fee, the time limit, the documents, where…
+
+The words are data (knowledge/fields.yaml). A question is folded (no diacritics), chat
+abbreviations are expanded with the lexicon ("bn" → "bao nhieu"), and every phrase is looked for
+as whole words. Exactly one part asked → that part; none, or several ("giấy tờ gì và nộp ở
+đâu") → None: the whole answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.knowledge.schema import FieldWords
+from bot.text.normalize import clean, fold, tokens
+
+
+class FieldFinder:
+    def __init__(self, words: FieldWords, abbreviations: dict[str, str] | None = None) -> None:
+        self.abbreviations = {fold(k): fold(v) for k, v in (abbreviations or {}).items()}
+        phrases: list[tuple[str, str]] = []
+        for name, texts in words.items():
+            for phrase in [*texts.vi, *texts.en]:
+                folded = " ".join(tokens(fold(clean(phrase))))
+                if folded:
+                    phrases.append((folded, name))
+        phrases.sort(key=lambda p: -len(p[0]))  # longest first: "nop o dau" before "o dau"
+        self._patterns = [(re.compile(rf"(?<!\w){re.escape(p)}(?!\w)"), name) for p, name in phrases]
+
+    def normalise(self, question: str) -> str:
+        words = [fold(t) for t in tokens(clean(question))]
+        return " ".join(self.abbreviations.get(w, w) for w in words)
+
+    def find(self, question: str) -> str | None:
+        text = self.normalise(question)
+        asked: set[str] = set()
+        for pattern, name in self._patterns:
+            if pattern.search(text):
+                asked.add(name)
+                text = pattern.sub(" ", text)  # a longer phrase takes its words
+        return asked.pop() if len(asked) == 1 else None
