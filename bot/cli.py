@@ -200,6 +200,20 @@ def cmd_kb_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _question_line(line: str) -> tuple[str, str | None]:
+    """A line of `ask --json` input: plain text is a question; a JSON object may add the entry
+    answered before it, {"question": "còn lệ phí?", "context": "service.birth-registration"}."""
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return line, None
+        if isinstance(data, dict) and isinstance(data.get("question"), str):
+            context = data.get("context")
+            return data["question"], context if isinstance(context, str) else None
+    return line, None
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.app import Core
     from bot.engine.compose import render_plain
@@ -208,8 +222,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     core = Core.open(_knowledge(args), _data(args))
 
-    def reply(question: str) -> tuple[dict[str, object], str]:
-        result = core.engine.ask(question, args.lang)
+    def reply(question: str, context: str | None = None) -> tuple[dict[str, object], str]:
+        result = core.engine.ask(question, args.lang, context=context)
         row = result.to_dict()
         if args.explain:
             row["explain"] = result.explain(core.engine.calibration.threshold)
@@ -226,8 +240,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     if args.json:
         for line in sys.stdin:
-            question = line.rstrip("\n")
-            row, _ = reply(question)
+            question, previous = _question_line(line.rstrip("\n"))
+            row, _ = reply(question, previous)
             print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     if args.question is None:

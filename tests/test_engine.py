@@ -121,3 +121,36 @@ def test_a_part_is_given_only_where_the_entry_holds_it(engine):
     assert engine.field_of("lệ phí làm lại căn cước", "service.citizen-id-card") == "fee"
     assert engine.field_of("cấp sổ đỏ lệ phí bao nhiêu", "service.land-use-certificate") is None  # no fee data
     assert engine.field_of("chu va 6 ở đâu", "place.chu-va-6") is None  # a place: its whole answer says where
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("còn lệ phí thì sao?", "fee"),
+        ("thế làm online được không", "online"),
+        ("mất mấy ngày", "time_limit"),
+        ("con le phi thi sao a", "fee"),
+        ("what about the fee", "fee"),
+        ("and where do I submit it?", "where"),
+    ],
+)
+def test_a_follow_up_answers_that_part_of_the_entry_just_answered(engine, question, field):
+    result = engine.ask(question, context="service.marriage-registration")
+    assert (result.status, result.entry_id, result.field) == (Status.ANSWER, "service.marriage-registration", field)
+    alone = engine.ask(question)  # nothing before it: never a random entry, but "which procedure?"
+    assert alone.status is Status.CLARIFY and alone.entry_id is None and alone.suggestions
+
+
+def test_a_new_subject_starts_a_new_topic(engine):
+    result = engine.ask("làm căn cước mất mấy ngày", context="service.marriage-registration")
+    assert (result.entry_id, result.field) == ("service.citizen-id-card", "time_limit")
+
+
+def test_follow_ups_are_forgotten_after_ten_minutes_and_never_cross_chats():
+    from bot.services.dialogue import Dialogues
+
+    d = Dialogues()
+    d.answered(1, 7, "service.birth-registration", now=0)
+    assert d.context(1, 7, now=599) == "service.birth-registration"
+    assert d.context(2, 7, now=1) is None and d.context(1, 8, now=1) is None  # another chat, another person
+    assert d.context(1, 7, now=601) is None

@@ -286,3 +286,15 @@ async def test_a_question_about_one_part_gets_that_part_and_a_button_for_the_res
     assert "chưa đưa thông tin này" in hours["text"]  # no hours in commune.yaml: said, not invented
     english = await bot.reply_to("birth registration how long does it take", user=bot.api.user(8302, "en"))
     assert "Time limit" in english["text"] and "Documents" not in english["text"]
+
+
+async def test_a_follow_up_is_about_the_answer_just_given_and_per_person(bot):
+    group = {"id": -100600, "type": "supergroup", "title": "Bản Nà Phát"}
+    an, binh = bot.api.user(8401, "vi"), bot.api.user(8402, "vi")
+    me = f"@{BOT_USER['username']}"
+    await bot.reply_to(f"{me} đăng ký kết hôn", user=an, chat=group)
+    first = await bot.reply_to(f"{me} còn lệ phí thì sao?", user=an, chat=group)
+    assert "kết hôn" in first["text"].lower() and "Lệ phí" in first["text"]
+    other = await bot.reply_to(f"{me} còn lệ phí thì sao?", user=binh, chat=group)
+    assert "thủ tục nào" in other["text"]  # Bình asked nothing before: which procedure?
+    assert any(d.startswith("e:service.") for _, d in buttons(other))

@@ -10,6 +10,7 @@ from bot.engine.compose import render_plain
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
 from bot.i18n import gettext, normalize_language
+from bot.services.dialogue import Dialogues
 
 
 class ConsoleChat:
@@ -20,6 +21,7 @@ class ConsoleChat:
         self.lang = normalize_language(lang) or "vi"
         self.choices: list[str] = []
         self.last: str | None = None  # the entry last shown, for /full
+        self.dialogue = Dialogues()  # the same follow-ups as in Telegram
 
     def greeting(self) -> str:
         return "\n".join(
@@ -46,11 +48,11 @@ class ConsoleChat:
             n = int(text)
             if 1 <= n <= len(self.choices):
                 return self._show(self.choices[n - 1], self.lang)
-        result = self.core.engine.ask(text, self.lang)
+        result = self.core.engine.ask(text, self.lang, context=self.dialogue.context(0, 0))
         if result.status is Status.ANSWER and result.entry_id:
             return self._show(result.entry_id, result.lang, result.field)
         lines = [status_text(result.status, result.lang)]
-        if result.status is Status.SUGGEST:
+        if result.status in (Status.SUGGEST, Status.CLARIFY):
             self.choices = result.suggestions
             lines += [f"  {i}. {self.core.title(s, result.lang)}" for i, s in enumerate(result.suggestions, 1)]
             lines.append(gettext(result.lang, "Type a number to open one of them."))
@@ -60,6 +62,7 @@ class ConsoleChat:
         answer = self.core.answer(entry_id, lang, field)
         self.choices = [r for r, _ in answer.related] if answer else []
         self.last = entry_id
+        self.dialogue.answered(0, 0, entry_id)
         if answer is None:
             return status_text(Status.NONE, lang)
         text = render_plain(answer, lang, related=False)

@@ -25,6 +25,7 @@ class Status(str, Enum):
     NONE = "none"  # nothing close enough
     EMPTY = "empty"  # nothing to read (empty, punctuation, emoji only)
     UNSUPPORTED = "unsupported"  # letters of another script (Chinese, Thai…)
+    CLARIFY = "clarify"  # a follow-up ("còn lệ phí?") with nothing before it: which procedure?
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Engine:
     def entry(self, ident: str) -> Entry | None:
         return self.index.entry(ident)
 
-    def ask(self, question: str, lang: str | None = None) -> Result:
+    def ask(self, question: str, lang: str | None = None, context: str | None = None) -> Result:
         """Answer, suggest, or admit not knowing. ``lang`` is the user's stored preference,
         used when the question itself does not tell."""
         fallback = lang if lang in ("vi", "en") else "vi"
@@ -90,6 +91,9 @@ class Engine:
             return Result(question, Status.UNSUPPORTED, fallback)
         ranking = self.matcher.read(cleaned)
         reply_lang = ranking.lang or fallback
+        followup = self.fields.only(cleaned)
+        if followup is not None:  # a part and no subject: about the entry just answered, if any
+            return self._follow_up(question, followup, context, reply_lang)
         if not ranking.scored:
             return Result(question, Status.NONE, reply_lang)
         best = ranking.scored[0]
@@ -109,6 +113,22 @@ class Engine:
             return result
         status = Status.SUGGEST if near else Status.NONE
         return Result(question, status, reply_lang, None, confidence, near, best.score, ids, features, contributions)
+
+    def _follow_up(self, question: str, asked: str, context: str | None, lang: str) -> Result:
+        entry = self.entry(context) if context else None
+        if entry is None:
+            services = [e.id for e in self.kb.entries if e.category == "service"][:MAX_SUGGESTIONS]
+            return Result(question, Status.CLARIFY, lang, suggestions=services)
+        field: str | None = asked
+        if (
+            entry.category != "service"
+            or entry.service is None
+            or (asked in SERVICE_PARTS and not getattr(entry.service, asked))
+        ):
+            field = None
+        result = Result(question, Status.ANSWER, lang, entry.id, 1.0, ranked=[entry.id])
+        result.field = field
+        return result
 
     def field_of(self, question: str, entry_id: str) -> str | None:
         """The part of ``entry_id``'s answer the question asks for. Parts are those of public

@@ -25,16 +25,30 @@ class FieldFinder:
                     phrases.append((folded, name))
         phrases.sort(key=lambda p: -len(p[0]))  # longest first: "nop o dau" before "o dau"
         self._patterns = [(re.compile(rf"(?<!\w){re.escape(p)}(?!\w)"), name) for p, name in phrases]
+        self.fillers = {w for phrase in [*words.followup.vi, *words.followup.en] for w in tokens(fold(clean(phrase)))}
 
     def normalise(self, question: str) -> str:
         words = [fold(t) for t in tokens(clean(question))]
         return " ".join(self.abbreviations.get(w, w) for w in words)
 
-    def find(self, question: str) -> str | None:
+    def _scan(self, question: str) -> tuple[set[str], list[str]]:
+        """The parts named, and the words left once their phrases are taken out."""
         text = self.normalise(question)
         asked: set[str] = set()
         for pattern, name in self._patterns:
             if pattern.search(text):
                 asked.add(name)
                 text = pattern.sub(" ", text)  # a longer phrase takes its words
+        return asked, text.split()
+
+    def find(self, question: str) -> str | None:
+        asked, _rest = self._scan(question)
         return asked.pop() if len(asked) == 1 else None
+
+    def only(self, question: str) -> str | None:
+        """The part asked when the message names a part and nothing else — no subject of its own
+        ("còn lệ phí?", "mất mấy ngày", "what about the fee"): a follow-up."""
+        asked, rest = self._scan(question)
+        if len(asked) != 1 or any(w not in self.fillers for w in rest):
+            return None
+        return asked.pop()

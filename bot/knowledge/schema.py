@@ -202,6 +202,8 @@ class FieldWords(_Strict):
     hours: TextList = Field(default_factory=TextList)
     phone: TextList = Field(default_factory=TextList)
     address: TextList = Field(default_factory=TextList)
+    followup: TextList = Field(default_factory=TextList)  # words with no subject of their own
 
     def items(self) -> list[tuple[str, TextList]]:
-        return [(name, getattr(self, name)) for name in type(self).model_fields]
+        """The parts and their words (not the follow-up fillers)."""
+        return [(name, getattr(self, name)) for name in type(self).model_fields if name != "followup"]

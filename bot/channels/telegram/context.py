@@ -15,6 +15,7 @@ from bot.app import Core
 from bot.channels.telegram import keyboards as kb
 from bot.i18n import gettext, normalize_language
 from bot.services.announcements import Announcements
+from bot.services.dialogue import Dialogues
 from bot.services.flood import FloodGuard
 from bot.services.heartbeat import Heartbeat
 from bot.services.indicators import Indicators
@@ -74,6 +75,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def broadcaster(self) -> Broadcaster:
         return self._service("broadcaster")
+
+    @property
+    def dialogues(self) -> Dialogues:
+        return self._service("dialogues")
 
     @property
     def heartbeat(self) -> Heartbeat:

@@ -140,15 +140,18 @@ async def text_message(update: Update, context: BotContext) -> None:
         return
     lang = context.language(update)
     core = context.core
-    result = core.engine.ask(text, lang)
     user_id = update.effective_user.id if update.effective_user else None
+    chat_id = message.chat_id
+    previous = context.dialogues.context(chat_id, user_id or 0)  # for a follow-up: "còn lệ phí?"
+    result = core.engine.ask(text, lang, context=previous)
     log_id = context.questions.log(user_id, text, result.lang, result.status.value, result.entry_id, result.confidence)
     if result.status is Status.ANSWER and result.entry_id:
+        context.dialogues.answered(chat_id, user_id or 0, result.entry_id)
         await send_entry(message, core, result.entry_id, result.lang, log_id, field=result.field)
         return
     reply = status_text(result.status, result.lang)
     can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE)
-    if result.status is Status.SUGGEST or can_ask:
+    if result.status in (Status.SUGGEST, Status.CLARIFY) or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]
         await message.reply_text(
             escape(reply),
@@ -185,6 +188,8 @@ async def navigate(update: Update, context: BotContext, data: kb.Callback, messa
         title, markup = _section_markup(core, data.arg, data.page, lang)
         await _edit_or_send(message, title, markup)
     elif data.kind == "entry":
+        if update.effective_user is not None:
+            context.dialogues.answered(message.chat_id, update.effective_user.id, data.arg)
         await send_entry(message, core, data.arg, lang)
     elif data.kind == "langmenu":
         await _edit_or_send(message, gettext(lang, "Choose your language:"), kb.language_menu())

@@ -51,6 +51,7 @@ from bot.channels.telegram.updates import InOrderPerConversation
 from bot.i18n import N_, gettext
 from bot.logs import install_redaction, setup_logging
 from bot.services.announcements import Announcements
+from bot.services.dialogue import Dialogues
 from bot.services.flood import FloodGuard
 from bot.services.heartbeat import Heartbeat
 from bot.services.indicators import Indicators
@@ -173,6 +174,7 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
         settings=settings,
         heartbeat=heartbeat,
         flood=FloodGuard(settings.flood_limit, 60.0),
+        dialogues=Dialogues(),
         roles=Roles(core.db, settings.admin_ids),
         questions=QuestionLog(core.db, settings.retention_days),
         tickets=Tickets(core.db),
