@@ -154,3 +154,11 @@ def test_follow_ups_are_forgotten_after_ten_minutes_and_never_cross_chats():
     assert d.context(1, 7, now=599) == "service.birth-registration"
     assert d.context(2, 7, now=1) is None and d.context(1, 8, now=1) is None  # another chat, another person
     assert d.context(1, 7, now=601) is None
+
+
+def test_a_correction_offers_the_next_best_entries_never_the_wrong_one(engine):
+    assert engine.fields.correction("không phải ạ") and engine.fields.correction("that's not what I asked")
+    assert not engine.fields.correction("không phải đăng ký kết hôn mà là khai sinh")
+    result = engine.correct("giấy xác nhận độc thân để đăng ký kết hôn", "service.marital-status-certificate")
+    assert result.status is Status.CORRECTION
+    assert result.suggestions and "service.marital-status-certificate" not in result.suggestions

@@ -263,3 +263,16 @@ def test_retention_is_configurable():
     s = load({"TELEGRAM_BOT_TOKEN": "123456:abcdefghijklmnopqrstuvwxyz", "QUESTION_RETENTION_DAYS": "30"}, None)
     assert s.retention_days == 30
     assert dt.timedelta(days=s.retention_days) < dt.timedelta(days=180)
+
+
+async def test_a_correction_apologises_offers_others_and_queues_the_question(bot):
+    user = bot.api.user(1801, "vi")
+    first = await bot.reply_to("giấy xác nhận độc thân để đăng ký kết hôn", user=user)
+    answered = next(d for _, d in buttons(first) if d.startswith("f:u:")).rsplit(":", 1)[1]
+    sorry = await bot.reply_to("không phải", user=user)
+    assert "Xin lỗi" in sorry["text"]
+    offered = [d for _, d in buttons(sorry)]
+    assert any(d.startswith("e:") for d in offered) and any(d.startswith("k:") for d in offered)  # + an officer
+    assert f"e:{answered}" not in offered  # never the answer said to be wrong
+    await bot.reply_to("/unanswered", user=officer(bot))
+    await bot.api.wait_for_text("sendMessage", "độc thân", chat_id=OFFICER)  # queued as wrongly answered

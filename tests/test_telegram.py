@@ -245,9 +245,10 @@ async def test_an_unexpected_error_is_logged_without_personal_data_and_noticed(t
             reply = await h.reply_to("số điện thoại của tôi là 0912345678", user=h.api.user(8101, "vi"))
             notice = await h.api.wait_for_text("sendMessage", "RuntimeError", chat_id=-100999)
         assert "Xin lỗi" in reply["text"]
-        assert "handlers.py" in notice["text"] and "0912345678" not in notice["text"]
+        assert "dialogue.py" in notice["text"] and "0912345678" not in notice["text"]  # where it failed
         errors = [r for r in caplog.records if r.levelname == "ERROR"]
         assert errors and "RuntimeError" in errors[0].getMessage() and "text_message" in errors[0].getMessage()
+        assert "dialogue.py" in errors[0].getMessage()
         assert all("0912345678" not in r.getMessage() and not r.exc_info for r in caplog.records)
     finally:
         await harness.stop(h)

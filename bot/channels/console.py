@@ -48,11 +48,11 @@ class ConsoleChat:
             n = int(text)
             if 1 <= n <= len(self.choices):
                 return self._show(self.choices[n - 1], self.lang)
-        result = self.core.engine.ask(text, self.lang, context=self.dialogue.context(0, 0))
+        result, _before = self.dialogue.reply(self.core.engine, 0, 0, text, self.lang)
         if result.status is Status.ANSWER and result.entry_id:
             return self._show(result.entry_id, result.lang, result.field)
         lines = [status_text(result.status, result.lang)]
-        if result.status in (Status.SUGGEST, Status.CLARIFY):
+        if result.status in (Status.SUGGEST, Status.CLARIFY, Status.CORRECTION):
             self.choices = result.suggestions
             lines += [f"  {i}. {self.core.title(s, result.lang)}" for i, s in enumerate(result.suggestions, 1)]
             lines.append(gettext(result.lang, "Type a number to open one of them."))
@@ -62,7 +62,8 @@ class ConsoleChat:
         answer = self.core.answer(entry_id, lang, field)
         self.choices = [r for r, _ in answer.related] if answer else []
         self.last = entry_id
-        self.dialogue.answered(0, 0, entry_id)
+        if self.dialogue.context(0, 0) != entry_id:  # opened by number or /full, not by a question
+            self.dialogue.answered(0, 0, entry_id)
         if answer is None:
             return status_text(Status.NONE, lang)
         text = render_plain(answer, lang, related=False)

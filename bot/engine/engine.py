@@ -26,6 +26,7 @@ class Status(str, Enum):
     EMPTY = "empty"  # nothing to read (empty, punctuation, emoji only)
     UNSUPPORTED = "unsupported"  # letters of another script (Chinese, Thai…)
     CLARIFY = "clarify"  # a follow-up ("còn lệ phí?") with nothing before it: which procedure?
+    CORRECTION = "correction"  # "không phải": sorry, and the next best entries for the question before
 
 
 @dataclass
@@ -129,6 +130,15 @@ class Engine:
         result = Result(question, Status.ANSWER, lang, entry.id, 1.0, ranked=[entry.id])
         result.field = field
         return result
+
+    def correct(self, previous_question: str, wrong_entry: str, lang: str | None = None) -> Result:
+        """The answer to ``previous_question`` was ``wrong_entry`` and the person says it was wrong:
+        the next best entries for it."""
+        before = self.ask(previous_question, lang)
+        offered = [i for i in [before.entry_id, *before.suggestions] if i and i != wrong_entry]
+        if not offered:
+            offered = [i for i in before.ranked[: MAX_SUGGESTIONS + 1] if i != wrong_entry]
+        return Result(previous_question, Status.CORRECTION, before.lang, suggestions=offered[:MAX_SUGGESTIONS])
 
     def field_of(self, question: str, entry_id: str) -> str | None:
         """The part of ``entry_id``'s answer the question asks for. Parts are those of public

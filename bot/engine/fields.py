@@ -26,6 +26,7 @@ class FieldFinder:
         phrases.sort(key=lambda p: -len(p[0]))  # longest first: "nop o dau" before "o dau"
         self._patterns = [(re.compile(rf"(?<!\w){re.escape(p)}(?!\w)"), name) for p, name in phrases]
         self.fillers = {w for phrase in [*words.followup.vi, *words.followup.en] for w in tokens(fold(clean(phrase)))}
+        self.corrections = {" ".join(tokens(fold(clean(p)))) for p in [*words.correction.vi, *words.correction.en]}
 
     def normalise(self, question: str) -> str:
         words = [fold(t) for t in tokens(clean(question))]
@@ -52,3 +53,8 @@ class FieldFinder:
         if len(asked) != 1 or any(w not in self.fillers for w in rest):
             return None
         return asked.pop()
+
+    def correction(self, message: str) -> bool:
+        """The whole message says the last answer was wrong ("không phải ạ", "that's not what I asked")."""
+        words = [w for w in self.normalise(message).split() if w not in ("a", "ah", "oi", "nhe", "nhi", "no", "roi")]
+        return " ".join(words) in self.corrections or self.normalise(message) in self.corrections

@@ -14,6 +14,8 @@ def status_text(status: Status, lang: str) -> str:
         return gettext(lang, "Sorry, I can only read Vietnamese and English. Please ask in one of them.")
     if status is Status.SUGGEST:
         return gettext(lang, "I am not sure I understood. Did you mean:")
+    if status is Status.CORRECTION:
+        return gettext(lang, "Sorry! Did you mean one of these?")
     if status is Status.CLARIFY:
         return gettext(lang, "Which procedure do you mean? Name it, or choose one:")
     return gettext(

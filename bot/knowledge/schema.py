@@ -203,7 +203,10 @@ class FieldWords(_Strict):
     phone: TextList = Field(default_factory=TextList)
     address: TextList = Field(default_factory=TextList)
     followup: TextList = Field(default_factory=TextList)  # words with no subject of their own
+    correction: TextList = Field(default_factory=TextList)  # "không phải", "wrong": the last answer was wrong
 
     def items(self) -> list[tuple[str, TextList]]:
         """The parts and their words (not the follow-up fillers)."""
-        return [(name, getattr(self, name)) for name in type(self).model_fields if name != "followup"]
+        return [
+            (name, getattr(self, name)) for name in type(self).model_fields if name not in ("followup", "correction")
+        ]

@@ -65,6 +65,10 @@ class QuestionLog:
         )
         return int(cur.lastrowid or 0)
 
+    def mark_wrong(self, log_id: int) -> None:
+        """The person said this answer was wrong: it goes to the curators' queue."""
+        self.db.execute("update question_log set status = 'wrong' where id = ? and status = 'answer'", [log_id])
+
     def get(self, log_id: int) -> dict | None:
         rows = list(self.db.query("select * from question_log where id = ?", [log_id]))
         return rows[0] if rows else None
@@ -84,7 +88,7 @@ class QuestionLog:
             self.db.query(
                 """select q.id, q.text, q.at from question_log q
                    where q.queue is null and q.text is not null and q.text != ''
-                     and (q.status in ('none', 'suggest')
+                     and (q.status in ('none', 'suggest', 'wrong')
                           or exists (select 1 from feedback f where f.log_id = q.id and f.vote < 0))
                    order by q.id desc limit 5000"""
             )

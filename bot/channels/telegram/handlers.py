@@ -142,16 +142,19 @@ async def text_message(update: Update, context: BotContext) -> None:
     core = context.core
     user_id = update.effective_user.id if update.effective_user else None
     chat_id = message.chat_id
-    previous = context.dialogues.context(chat_id, user_id or 0)  # for a follow-up: "còn lệ phí?"
-    result = core.engine.ask(text, lang, context=previous)
+    result, before = context.dialogues.reply(core.engine, chat_id, user_id or 0, text, lang)
     log_id = context.questions.log(user_id, text, result.lang, result.status.value, result.entry_id, result.confidence)
+    if result.status is Status.CORRECTION and before is not None and before.log_id:
+        context.questions.mark_wrong(before.log_id)  # to the curators' queue, as wrongly answered
     if result.status is Status.ANSWER and result.entry_id:
-        context.dialogues.answered(chat_id, user_id or 0, result.entry_id)
+        turn = context.dialogues.last(chat_id, user_id or 0)
+        if turn is not None:
+            turn.log_id = log_id
         await send_entry(message, core, result.entry_id, result.lang, log_id, field=result.field)
         return
     reply = status_text(result.status, result.lang)
-    can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE)
-    if result.status in (Status.SUGGEST, Status.CLARIFY) or can_ask:
+    can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE, Status.CORRECTION)
+    if result.status in (Status.SUGGEST, Status.CLARIFY, Status.CORRECTION) or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]
         await message.reply_text(
             escape(reply),
