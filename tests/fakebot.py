@@ -43,6 +43,7 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    result: Any = None  # what the fake answered (the sent message, for sendMessage)
 
 
 @dataclass
@@ -249,12 +250,13 @@ class FakeBotAPI:
             or self._scripted_failure(method, params)
             or self._rate_limited(method, params)
         )
+        result = None
         if response is None:
             handler = getattr(self, f"api_{method}", None)
             result = await handler(params) if handler else True
             response = web.json_response({"ok": True, "result": result})
         if method != "getUpdates":
-            self.calls.append(Call(method, params, at=arrived, status=response.status))
+            self.calls.append(Call(method, params, at=arrived, status=response.status, result=result))
             async with self._new_call:
                 self._new_call.notify_all()
         return response

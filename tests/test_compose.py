@@ -30,3 +30,26 @@ def test_local_details_appear_only_when_the_deployer_sets_them(kb):
 def test_english_answers_are_english(kb):
     text = render_plain(compose(kb.by_id()["service.marriage-registration"], "en", Commune()), "en")
     assert "Updated:" in text and "Source:" in text and "Cập nhật" not in text
+
+
+def test_a_precise_reply_fits_in_400_characters_for_every_part_of_every_service(tmp_path):
+    import html
+    import re
+
+    from bot.app import Core
+    from bot.channels.telegram.render import answer_html
+    from bot.engine.compose import PRECISE
+    from tests.conftest import KNOWLEDGE
+
+    core = Core.open(KNOWLEDGE, tmp_path / "data")
+    lengths = {}
+    for entry in core.kb.entries:
+        if entry.category != "service":
+            continue
+        for part in PRECISE:
+            for lang in ("vi", "en"):
+                shown = html.unescape(re.sub(r"<[^>]+>", "", answer_html(core.answer(entry.id, lang, part), lang)))
+                lengths[(entry.id, part, lang)] = len(shown)
+    assert max(lengths.values()) <= 400, max(lengths.items(), key=lambda kv: kv[1])
+    shortened = core.answer("service.residence-registration", "vi", "documents")
+    assert "Xem đầy đủ" in shortened.fields[0].value[-1]  # a long list says how much more there is

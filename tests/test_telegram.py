@@ -299,3 +299,14 @@ async def test_a_follow_up_is_about_the_answer_just_given_and_per_person(bot):
     other = await bot.reply_to(f"{me} còn lệ phí thì sao?", user=binh, chat=group)
     assert "thủ tục nào" in other["text"]  # Bình asked nothing before: which procedure?
     assert any(d.startswith("e:service.") for _, d in buttons(other))
+
+
+async def test_a_reply_to_an_earlier_answer_asks_about_that_answer(bot):
+    user = bot.api.user(8501, "vi")
+    await bot.reply_to("đăng ký kết hôn", user=user)
+    marriage = next(c for c in reversed(bot.api.calls) if c.method == "sendMessage" and c.params["chat_id"] == 8501)
+    await bot.reply_to("làm căn cước", user=user)  # the last answer is now the ID card
+    replied = bot.api.message("…", user=BOT_USER, chat={"id": 8501, "type": "private"})
+    replied["message_id"] = marriage.result["message_id"]
+    fee = await bot.reply_to("còn lệ phí?", user=user, reply_to_message=replied)
+    assert "kết hôn" in fee["text"].lower() and "Lệ phí" in fee["text"]

@@ -104,11 +104,28 @@ PRECISE = {
 }
 
 
+PRECISE_BUDGET = 360  # characters of title and values: with labels, a precise reply stays under 400
+
+
+def _shortened(f: Field, budget: int, lang: str) -> Field:
+    """A long list (the documents of a procedure) cut to what fits, saying how many more there are."""
+    if not isinstance(f.value, list) or sum(len(v) for v in f.value) <= budget:
+        return f
+    kept: list[str] = []
+    for v in f.value:
+        if sum(len(k) for k in kept) + len(v) > budget - 60:
+            break
+        kept.append(v)
+    rest = len(f.value) - len(kept)
+    kept.append(gettext(lang, "…and {n} more: tap “Full answer”.").format(n=rest))
+    return Field(f.label, kept, f.link, f.key)
+
+
 def precise(answer: Answer, asked: str, lang: str) -> Answer:
     """Only the part of ``answer`` that was asked for, under its title; when the deployer has not
     set that local detail yet (the office's hours, phone, address), one line that says so."""
     wanted = PRECISE.get(asked, ())
-    fields = [f for f in answer.fields if f.key in wanted]
+    fields = [_shortened(f, PRECISE_BUDGET - len(answer.title), lang) for f in answer.fields if f.key in wanted]
     short = Answer(answer.entry_id, answer.title, [], fields, [], answer.related, None)
     if not fields:
         short.paragraphs = [

@@ -27,13 +27,26 @@ class Dialogues:
     def __init__(self, ttl: float = TTL, size: int = MAX_CONVERSATIONS) -> None:
         self.ttl, self.size = ttl, size
         self._last: OrderedDict[tuple[int, int], Turn] = OrderedDict()
+        self._messages: OrderedDict[tuple[int, int], str] = OrderedDict()  # (chat, message id) → entry
+
+    def sent(self, chat_id: int, message_id: int, entry_id: str) -> None:
+        """The bot's message ``message_id`` answered with ``entry_id``: a reply to it refers to that entry."""
+        self._messages[(chat_id, message_id)] = entry_id
+        while len(self._messages) > self.size:
+            self._messages.popitem(last=False)
+
+    def entry_of_message(self, chat_id: int, message_id: int) -> str | None:
+        return self._messages.get((chat_id, message_id))
 
     def reply(
-        self, engine: Engine, chat_id: int, user_id: int, text: str, lang: str | None
+        self, engine: Engine, chat_id: int, user_id: int, text: str, lang: str | None, replied_to: int | None = None
     ) -> tuple[Result, Turn | None]:
         """The engine's result for ``text`` in this conversation, and the turn it refers back to
-        (for a correction: the answer said to be wrong)."""
+        (for a correction: the answer said to be wrong). ``replied_to``: the bot's message this one
+        replies to (Telegram's reply), whose entry is then the context."""
         last = self.last(chat_id, user_id)
+        if replied_to is not None and (entry_id := self.entry_of_message(chat_id, replied_to)):
+            last = Turn(entry_id)
         if last is not None and last.question and engine.fields.correction(text):
             self._last.pop((chat_id, user_id), None)
             return engine.correct(last.question, last.entry_id, lang), last

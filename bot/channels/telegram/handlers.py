@@ -32,15 +32,16 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 async def send_entry(
     message: Message, core: Core, entry_id: str, lang: str, log_id: int = 0, field: str | None = None
-) -> None:
+) -> list[Message]:
     """An answer: HTML chunks; related entries, 👍/👎 and the menu under the last one; a venue
     pin when the place's coordinates are known. ``log_id`` ties votes to the logged question.
     With ``field``, only that part of the answer, and a button for the whole of it."""
     answer = core.answer(entry_id, lang, field)
     if answer is None:
         await message.reply_text(escape(status_text(Status.NONE, lang)), reply_markup=kb.main_menu(lang))
-        return
+        return []
     chunks = split_message(answer_html(answer, lang))
+    sent = []
     tracked = any(i.goal == entry_id for i in core.kb.indicators)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
@@ -51,7 +52,7 @@ async def send_entry(
             progress_of=entry_id if tracked else None,
             full_answer=entry_id if field else None,
         )
-        await message.reply_text(chunk, reply_markup=markup if last else None)
+        sent.append(await message.reply_text(chunk, reply_markup=markup if last else None))
     if answer.location is not None:
         await message.reply_venue(
             latitude=answer.location.latitude,
@@ -59,6 +60,7 @@ async def send_entry(
             title=answer.title[:100],
             address=gettext(lang, "Bình Lư commune, Lai Châu"),
         )
+    return sent
 
 
 @command
@@ -142,7 +144,10 @@ async def text_message(update: Update, context: BotContext) -> None:
     core = context.core
     user_id = update.effective_user.id if update.effective_user else None
     chat_id = message.chat_id
-    result, before = context.dialogues.reply(core.engine, chat_id, user_id or 0, text, lang)
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    replied_to = replied.message_id if replied is not None and to_bot else None
+    result, before = context.dialogues.reply(core.engine, chat_id, user_id or 0, text, lang, replied_to)
     log_id = context.questions.log(user_id, text, result.lang, result.status.value, result.entry_id, result.confidence)
     if result.status is Status.CORRECTION and before is not None and before.log_id:
         context.questions.mark_wrong(before.log_id)  # to the curators' queue, as wrongly answered
@@ -150,7 +155,9 @@ async def text_message(update: Update, context: BotContext) -> None:
         turn = context.dialogues.last(chat_id, user_id or 0)
         if turn is not None:
             turn.log_id = log_id
-        await send_entry(message, core, result.entry_id, result.lang, log_id, field=result.field)
+        sent = await send_entry(message, core, result.entry_id, result.lang, log_id, field=result.field)
+        for m in sent:
+            context.dialogues.sent(chat_id, m.message_id, result.entry_id)
         return
     reply = status_text(result.status, result.lang)
     can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE, Status.CORRECTION)
@@ -193,7 +200,8 @@ async def navigate(update: Update, context: BotContext, data: kb.Callback, messa
     elif data.kind == "entry":
         if update.effective_user is not None:
             context.dialogues.answered(message.chat_id, update.effective_user.id, data.arg)
-        await send_entry(message, core, data.arg, lang)
+        for m in await send_entry(message, core, data.arg, lang):
+            context.dialogues.sent(message.chat_id, m.message_id, data.arg)
     elif data.kind == "langmenu":
         await _edit_or_send(message, gettext(lang, "Choose your language:"), kb.language_menu())
     elif data.kind == "lang" and update.effective_user:
