@@ -31,6 +31,17 @@ async def tap_twice(h, data: str, user: dict, message: dict | None = None) -> li
     return [(await h.api.wait_for("answerCallbackQuery", callback_query_id=i))[0] for i in ids]
 
 
+async def sent_to(h, users: tuple[int, ...], text: str):
+    """An announcement on "general" composed, sent to ``users`` and finished; returns it."""
+    h.seed_users(list(users))
+    for u in users:
+        h.app.bot_data["subscriptions"].toggle(u, "general")
+    await compose(h, text)
+    await h.press("a:send", method="answerCallbackQuery", user=officer_user(h))
+    await h.api.wait_for_text("editMessageText", "Đã xong", chat_id=OFFICER)
+    return h.app.bot_data["announcements"].recent()[0]
+
+
 def audit(h, action: str) -> list[dict]:
     return list(h.core.db.query("select * from audit where action = ?", [action]))
 
@@ -77,13 +88,7 @@ async def test_next_skip_schedule_and_cancel_twice_act_once(bot):
 
 
 async def test_recall_twice_deletes_each_copy_once(bot):
-    bot.seed_users([21, 22, 23])
-    for u in (21, 22, 23):
-        bot.app.bot_data["subscriptions"].toggle(u, "general")
-    await compose(bot, "Thông báo nhầm")
-    await bot.press("a:send", method="answerCallbackQuery", user=officer_user(bot))
-    await bot.api.wait_for_text("editMessageText", "Đã xong", chat_id=OFFICER)
-    a = bot.app.bot_data["announcements"].recent()[0]
+    a = await sent_to(bot, (21, 22, 23), "Thông báo nhầm")
     await tap_twice(bot, f"a:recall:{a.id}", officer_user(bot))
     await bot.api.wait_for_text("sendMessage", "Đã thu hồi", chat_id=OFFICER)
     assert sorted(str(d["chat_id"]) for d in bot.api.sent("deleteMessage")) == ["21", "22", "23"]
@@ -148,13 +153,7 @@ async def test_confirming_a_value_or_a_deletion_twice_acts_once(bot):
 
 
 async def test_recall_waits_out_429_and_keeps_the_button_for_copies_it_could_not_delete(bot):
-    bot.seed_users([71, 72, 73])
-    for u in (71, 72, 73):
-        bot.app.bot_data["subscriptions"].toggle(u, "general")
-    await compose(bot, "Cảnh báo sai")
-    await bot.press("a:send", method="answerCallbackQuery", user=officer_user(bot))
-    await bot.api.wait_for_text("editMessageText", "Đã xong", chat_id=OFFICER)
-    a = bot.app.bot_data["announcements"].recent()[0]
+    a = await sent_to(bot, (71, 72, 73), "Cảnh báo sai")
     bot.api.fail(
         "deleteMessage",
         Failure(429, "Too Many Requests: retry after 1", retry_after=1),
