@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,31 @@ def test_settings_come_from_dotenv_and_the_environment_wins(tmp_path):
     s = load({"ADMIN_IDS": "7"}, dotenv=env)
     assert s.bot_token == TOKEN and s.admin_ids == (7,) and s.broadcast_rate == 12.5
     assert TOKEN not in repr(s)  # the token never shows in a repr either
+
+
+def _docker_env_file(path) -> dict[str, str]:
+    """What `docker run --env-file` passes: every NAME=value line as is, comments skipped."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            out[name.strip()] = value
+    return out
+
+
+def test_env_example_keeps_the_image_volume_and_a_checkout_local(tmp_path):
+    image = {}
+    for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        if "BOT_DATA_DIR=" in line:
+            image["BOT_DATA_DIR"] = line.split("BOT_DATA_DIR=")[1].split()[0]
+    assert image == {"BOT_DATA_DIR": "/data"}
+    example = ROOT / ".env.example"
+    in_docker = load({**image, **_docker_env_file(example)}, dotenv=None)  # --env-file wins over ENV
+    assert in_docker.data_dir == Path("/data")
+    assert in_docker.knowledge_dir.name == "knowledge"  # KNOWLEDGE_DIR= means unset
+    copied = tmp_path / ".env"
+    copied.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load({}, dotenv=copied).data_dir == Path("data")  # cp .env.example .env on a checkout
 
 
 def test_every_log_record_is_redacted_whatever_the_handler(caplog):
