@@ -1,13 +1,16 @@
-"""The command line: `python -m bot <command>`.
+"""The command line: `python -m bot <command>`; `python -m bot <command> --help` for its options.
 
 chat              talk to the assistant in the terminal (no Telegram token needed)
 ask               answer one question, or questions from stdin with --json
-eval              measure the engine on the held-out dev question set
+eval              measure the engine on a held-out question set (--dialogues: conversations)
 kb check          validate knowledge/ (exit 1 naming file, line and entry on problems)
 kb build          compile knowledge/ into the SQLite store
 kb export --json  print every entry with all its texts
 kb calibrate      fit the confidence to the knowledge base (writes knowledge/calibration.yaml)
 run               start the Telegram bot
+health            exit 0 while the running bot talks to Telegram (the Docker HEALTHCHECK)
+backup            an online copy of the database, safe while the bot runs
+qr                printable QR posters that open the bot on an entry
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import PACKAGE_ROOT, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
 
 log = logging.getLogger("bot")
 
@@ -58,10 +65,15 @@ def _parser() -> argparse.ArgumentParser:
         help="dev: the tuning set (tests/dev/); sealed: the set nothing is tuned on (tests/sealed/)",
     )
     e.add_argument("--questions", type=Path, help="a question file or folder instead of --set")
+    e.add_argument(
+        "--dialogues",
+        action="store_true",
+        help="score multi-turn dialogues (follow-ups, topic switches, corrections) from tests/dialogues/",
+    )
     e.add_argument("--failures", action="store_true", help="list every miss")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
 
-    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb = sub.add_parser("kb", help="knowledge base tools: check, build, export, calibrate")
     kbs = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kbs.add_parser("check", help="validate knowledge/")
     kbs.add_parser("build", help="compile knowledge/ into the SQLite store")
@@ -266,6 +278,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     kb = load_or_raise(_knowledge(args))
     engine = Engine(kb, Calibration.from_params(kb.calibration))
+    if args.dialogues:
+        return _eval_dialogues(engine, args)
     path = args.questions or PACKAGE_ROOT / "tests" / args.question_set
     if not path.exists():
         print(f"eval: no question set at {path}", file=sys.stderr)
@@ -275,6 +289,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report.figures(), indent=1))
     else:
         print(render(report, show_failures=args.failures))
+    return 0
+
+
+def _eval_dialogues(engine: Engine, args: argparse.Namespace) -> int:
+    from bot.evaluation_dialogues import evaluate_dialogues, load_dialogues, render_dialogues
+
+    path = args.questions or PACKAGE_ROOT / "tests" / "dialogues"
+    if not path.exists():
+        print(f"eval: no dialogue set at {path}", file=sys.stderr)
+        return 2
+    report = evaluate_dialogues(engine, load_dialogues(path))
+    if args.json:
+        print(json.dumps(report.figures(), indent=1))
+    else:
+        print(render_dialogues(report, show_failures=args.failures))
     return 0
 
 

@@ -107,3 +107,24 @@ def test_no_traceback_reaches_the_console(tmp_path):
     result = bot("--knowledge", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path), "ask", "khai sinh")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def _commands(parser, prefix=""):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                inner = list(_commands(child, f"{prefix}{name} "))
+                yield from inner or [f"{prefix}{name}"]
+
+
+def test_help_lists_every_command():
+    from bot.cli import _parser
+
+    commands = list(_commands(_parser()))
+    assert {"chat", "kb check", "kb calibrate", "health", "backup", "qr"} <= set(commands)
+    result = bot("--help")
+    assert result.returncode == 0
+    listed = {line.split("  ")[0].split(" --")[0].strip() for line in result.stdout.splitlines() if line[:1].isalpha()}
+    assert set(commands) <= listed, set(commands) - listed
