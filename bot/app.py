@@ -10,10 +10,19 @@ import sqlite_utils
 from bot.engine.compose import Answer, compose, precise
 from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
+from bot.i18n import N_
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.store import open_knowledge
 from bot.services.learned import LEARNED_FILE
 from bot.storage.db import DB_FILE, connect
+
+#: The menu's sections, the same in every channel: key → (label msgid, entry categories).
+SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "svc": (N_("🏛 Public services"), ("service",)),
+    "tour": (N_("🏞 Tourism"), ("tour", "place", "stay", "event", "travel")),
+    "ocop": (N_("🛍 OCOP products"), ("ocop",)),
+    "goal": (N_("🎯 Targets 2026–2030"), ("goal",)),
+}
 
 
 def _engine(kb: KnowledgeBase) -> Engine:
@@ -52,6 +61,11 @@ class Core:
         titles = {r: e.title.get(lang) for r in entry.related if (e := self.engine.entry(r))}
         full = compose(entry, lang, self.kb.commune, titles)
         return precise(full, field, lang) if field else full
+
+    def section(self, key: str, lang: str) -> list[tuple[str, str]]:
+        """The (id, title) of every entry in menu section ``key``, in knowledge-base order."""
+        categories = SECTIONS[key][1]
+        return [(e.id, e.title.get(lang)) for e in self.kb.entries if e.category in categories]
 
     def title(self, entry_id: str, lang: str) -> str:
         entry = self.engine.entry(entry_id)

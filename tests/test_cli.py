@@ -97,6 +97,34 @@ def test_console_chat_numbers_suggestions_and_switches_language(core):
     assert chat.handle("/quit") is None
 
 
+def test_console_menu_and_section_commands_open_lists_as_in_telegram(core):
+    chat = ConsoleChat(core, "en")
+    menu = chat.handle("/menu")
+    assert "1. 🏛 Public services" in menu and "2. 🏞 Tourism" in menu
+    services = chat.handle("1")
+    assert "Birth registration" in services and "Hồ Mường Lư" not in services
+    opened = chat.handle("1")
+    assert opened.startswith("BIRTH REGISTRATION")
+    tourism = chat.handle("/dulich")
+    assert "Mường Lư" in tourism and "Birth registration" not in tourism
+    assert "Miến dong" in chat.handle("/ocop")
+
+
+def test_console_numbers_refused_out_of_range_and_read_as_text_with_no_list(core):
+    chat = ConsoleChat(core, "en")
+    chat.handle("/menu")
+    assert chat.handle("9") == "There is no number 9 here: choose from 1 to 4."
+    assert chat.handle("0").startswith("There is no number 0")
+    fresh = ConsoleChat(core, "en")
+    assert "There is no number" not in fresh.handle("2030")  # nothing to choose from: a question
+
+
+def test_console_says_to_type_menu_where_telegram_shows_buttons(core):
+    chat = ConsoleChat(core, "en")
+    reply = chat.handle("xyzzy plugh frobnicate")
+    assert "/menu" in reply and "browse the menu" not in reply
+
+
 def test_chat_command_reads_lines_until_quit(tmp_path):
     result = bot("--data-dir", str(tmp_path), "chat", stdin="lam cccd o dau\n/quit\nnot read\n")
     assert result.returncode == 0

@@ -53,3 +53,50 @@ def test_a_precise_reply_fits_in_400_characters_for_every_part_of_every_service(
     assert max(lengths.values()) <= 400, max(lengths.items(), key=lambda kv: kv[1])
     shortened = core.answer("service.residence-registration", "vi", "documents")
     assert "Xem đầy đủ" in shortened.fields[0].value[-1]  # a long list says how much more there is
+
+
+def _text(kb, ident, lang, commune):
+    return render_plain(compose(kb.by_id()[ident], lang, commune), lang)
+
+
+def test_hotline_and_website_show_on_contact_answers_and_when_nothing_is_known(kb):
+    from bot.engine.engine import Status
+    from bot.engine.replies import status_text
+
+    commune = Commune(hotline="0213 111 222", website="https://binhlu.laichau.gov.vn")
+    for ident in ("service.one-stop-office", "service.complaints-feedback"):
+        text = _text(kb, ident, "vi", commune)
+        assert "Đường dây nóng của xã: 0213 111 222" in text and "https://binhlu.laichau.gov.vn" in text
+    assert "0213 111 222" not in _text(kb, "service.birth-registration", "vi", commune)  # not on every answer
+    assert "0213 111 222" in status_text(Status.NONE, "en", commune=commune)
+    assert "hotline" not in status_text(Status.NONE, "en", commune=Commune())  # nothing set, nothing shown
+
+
+def test_an_english_answer_says_when_a_local_detail_is_only_in_vietnamese(kb):
+    only_vi = Commune(one_stop_office=Contact(hours="Sáng 7:30–11:30, chiều 13:30–17:00"))
+    text = _text(kb, "service.birth-registration", "en", only_vi)
+    assert "Working hours: Sáng 7:30–11:30, chiều 13:30–17:00 (in Vietnamese)" in text
+    both = Commune(one_stop_office=Contact(hours={"vi": "Sáng 7:30–11:30", "en": "Mornings 7:30–11:30"}))
+    assert "Working hours: Mornings 7:30–11:30\n" in _text(kb, "service.birth-registration", "en", both)
+    assert "Giờ làm việc: Sáng 7:30–11:30" in _text(kb, "service.birth-registration", "vi", both)
+
+
+def test_village_and_homestay_answers_agree_with_the_listed_homestays(kb):
+    from bot.knowledge.schema import Homestay
+
+    nothing = Commune()
+    assert "chưa đăng danh sách homestay nào ở Chu Va 6" in _text(kb, "place.chu-va-6", "vi", nothing)
+    assert "has not listed any place to stay" in _text(kb, "stay.homestay", "en", nothing)
+    listed = Commune(homestays=[Homestay(name="Nhà A Sử", village="chu va 6", phone="0912 000 111")])
+    village = _text(kb, "place.chu-va-6", "vi", listed)
+    assert "Nhà A Sử, 0912 000 111" in village and "chưa đăng danh sách" not in village
+    assert "chưa đăng danh sách homestay nào ở Nà Phát" in _text(kb, "place.na-phat", "vi", listed)
+    stay = _text(kb, "stay.homestay", "en", listed)
+    assert "Nhà A Sử" in stay and "not listed" not in stay and "does not list" not in stay
+
+
+def test_the_closing_advice_names_the_office_that_handles_it(kb):
+    for ident in ("service.citizen-id-card", "service.residence-registration"):
+        text = _text(kb, ident, "vi", Commune())
+        assert "Công an xã trước khi đi" in text and "Bộ phận Một cửa" not in text.split("Cập nhật")[1]
+    assert "one-stop desk before you go" in _text(kb, "service.birth-registration", "en", Commune())

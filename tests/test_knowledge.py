@@ -207,3 +207,17 @@ def test_export_prints_every_entry_with_its_texts():
     assert set(REQUIRED) <= ids
     one = next(e for e in data["entries"] if e["id"] == "goal.forest-cover")
     assert one["answer"]["vi"] and one["answer"]["en"] and one["questions"]["vi"]
+
+
+def test_kb_check_names_the_line_of_a_bad_commune_detail_and_hints_at_quotes(knowledge_copy):
+    path = knowledge_copy / "commune.yaml"
+    police = 'police:                # Công an xã (residence registration, ID cards)\n  address: ""\n'
+    _edit(path, police + '  phone: ""', police + "  phone: +84912345678")
+    _edit(path, 'website: ""', 'website: "binhlu.gov.vn"')
+    line = {n: i for i, n in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)}
+    result = run_cli("--knowledge", str(knowledge_copy), "kb", "check")
+    assert result.returncode == 1
+    assert f"knowledge/commune.yaml:{line['  phone: +84912345678']}: police.phone" in result.stderr
+    assert 'in quotes, e.g. phone: "0213 3876 543"' in result.stderr
+    website = next(n for t, n in line.items() if t.startswith("website:"))
+    assert f"commune.yaml:{website}: website" in result.stderr and "https://" in result.stderr

@@ -5,12 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 
-from bot.app import Core
+from bot.app import SECTIONS, Core
 from bot.engine.compose import render_plain
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
 from bot.i18n import gettext, normalize_language
 from bot.services.dialogue import Dialogues
+
+#: section commands, as in Telegram (/dichvu, /dulich, /ocop) plus /muctieu for the plan's targets
+SECTION_COMMANDS = {"/dichvu": "svc", "/dulich": "tour", "/ocop": "ocop", "/muctieu": "goal"}
+_SECTION = "section:"  # a choice that opens a section rather than an entry
 
 
 class ConsoleChat:
@@ -19,7 +23,7 @@ class ConsoleChat:
     def __init__(self, core: Core, lang: str = "vi") -> None:
         self.core = core
         self.lang = normalize_language(lang) or "vi"
-        self.choices: list[str] = []
+        self.choices: list[str] = []  # what the numbers of the last list open: entry ids or "section:<key>"
         self.last: str | None = None  # the entry last shown, for /full
         self.dialogue = Dialogues()  # the same follow-ups as in Telegram
 
@@ -27,7 +31,10 @@ class ConsoleChat:
         return "\n".join(
             [
                 intro(self.lang),
-                gettext(self.lang, "Type /lang to switch language (vi/en), /quit to leave."),
+                gettext(
+                    self.lang,
+                    "Type /menu to browse, /lang to switch language (vi/en), /quit to leave.",
+                ),
             ]
         )
 
@@ -44,19 +51,42 @@ class ConsoleChat:
             return self.greeting()
         if text == "/full" and self.last:
             return self._show(self.last, self.lang)
-        if text.isdigit() and self.choices:
+        if text == "/menu":
+            return self._list(
+                gettext(self.lang, "What would you like to know?"),
+                [(_SECTION + key, gettext(self.lang, label)) for key, (label, _c) in SECTIONS.items()],
+            )
+        if text in SECTION_COMMANDS:
+            return self._section(SECTION_COMMANDS[text])
+        if text.isdigit() and self.choices:  # a number with nothing to choose from is a question
             n = int(text)
-            if 1 <= n <= len(self.choices):
-                return self._show(self.choices[n - 1], self.lang)
+            if not 1 <= n <= len(self.choices):
+                return gettext(self.lang, "There is no number {n} here: choose from 1 to {last}.").format(
+                    n=n, last=len(self.choices)
+                )
+            choice = self.choices[n - 1]
+            if choice.startswith(_SECTION):
+                return self._section(choice[len(_SECTION) :])
+            return self._show(choice, self.lang)
         result, _before = self.dialogue.reply(self.core.engine, 0, 0, text, self.lang)
         if result.status is Status.ANSWER and result.entry_id:
             return self._show(result.entry_id, result.lang, result.field)
-        lines = [status_text(result.status, result.lang)]
+        lines = [status_text(result.status, result.lang, console=True, commune=self.core.kb.commune)]
         if result.status in (Status.SUGGEST, Status.CLARIFY, Status.CORRECTION):
             self.choices = result.suggestions
             lines += [f"  {i}. {self.core.title(s, result.lang)}" for i, s in enumerate(result.suggestions, 1)]
             lines.append(gettext(result.lang, "Type a number to open one of them."))
         return "\n".join(lines)
+
+    def _list(self, title: str, items: list[tuple[str, str]]) -> str:
+        """A numbered list; typing a number opens that item."""
+        self.choices = [key for key, _ in items]
+        lines = [title, *(f"  {i}. {label}" for i, (_, label) in enumerate(items, 1))]
+        lines.append(gettext(self.lang, "Type a number to open one of them."))
+        return "\n".join(lines)
+
+    def _section(self, key: str) -> str:
+        return self._list(gettext(self.lang, SECTIONS[key][0]), self.core.section(key, self.lang))
 
     def _show(self, entry_id: str, lang: str, field: str | None = None) -> str:
         answer = self.core.answer(entry_id, lang, field)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.i18n import format_date, gettext
-from bot.knowledge.schema import Commune, Contact, Entry, Location
+from bot.knowledge.schema import Commune, Contact, Entry, LocalText, Location
+from bot.text.normalize import fold
 
 
 @dataclass
@@ -31,16 +32,32 @@ class Answer:
     location: Location | None = None
 
 
+def _local(text: LocalText, lang: str) -> str:
+    """A local detail; in an English answer, one set only in Vietnamese says so."""
+    value, other = text.get(lang)
+    return gettext(lang, "{text} (in Vietnamese)").format(text=value) if other and lang == "en" else value
+
+
 def _contact_fields(contact: Contact, lang: str) -> list[Field]:
     out = []
     if contact.address:
-        out.append(Field(gettext(lang, "Address"), contact.address, key="address"))
+        out.append(Field(gettext(lang, "Address"), _local(contact.address, lang), key="address"))
     if contact.hours:
-        out.append(Field(gettext(lang, "Working hours"), contact.hours, key="hours"))
+        out.append(Field(gettext(lang, "Working hours"), _local(contact.hours, lang), key="hours"))
     if contact.phone:
         out.append(Field(gettext(lang, "Phone"), contact.phone, key="phone"))
     if contact.email:
         out.append(Field(gettext(lang, "Email"), contact.email, key="email"))
+    return out
+
+
+def commune_contacts(commune: Commune, lang: str) -> list[Field]:
+    """The commune's hotline and website, when the deployer has set them."""
+    out = []
+    if commune.hotline:
+        out.append(Field(gettext(lang, "Commune hotline"), commune.hotline, key="phone"))
+    if commune.website:
+        out.append(Field(gettext(lang, "Commune website"), commune.website, key="website"))
     return out
 
 
@@ -66,22 +83,56 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
         if s.code:
             answer.fields.append(Field(gettext(lang, "Procedure code"), s.code, key="code"))
     if entry.category == "service":
-        office = commune.police if s is not None and s.office == "police" else commune.one_stop_office
-        answer.fields += _contact_fields(office, lang)
-        answer.notes.append(
+        police = s is not None and s.office == "police"
+        answer.fields += _contact_fields(commune.police if police else commune.one_stop_office, lang)
+        if s is not None and s.hotline:
+            answer.fields += commune_contacts(commune, lang)
+        confirm = (
             gettext(
+                lang,
+                "Updated: {date}. Procedures change often: please confirm with the commune police before you go.",
+            )
+            if police
+            else gettext(
                 lang,
                 "Updated: {date}. Procedures change often: "
                 "please confirm at the commune's one-stop desk before you go.",
-            ).format(date=format_date(entry.updated, lang))
-        )
-    if entry.category == "stay" and commune.homestays:
-        answer.fields.append(
-            Field(
-                gettext(lang, "Places to stay listed by the commune"),
-                [", ".join(x for x in (h.name, h.village, h.phone) if x) for h in commune.homestays],
             )
         )
+        answer.notes.append(confirm.format(date=format_date(entry.updated, lang)))
+    if entry.category == "stay":
+        if commune.homestays:
+            answer.fields.append(
+                Field(
+                    gettext(lang, "Places to stay listed by the commune"),
+                    [", ".join(x for x in (h.name, h.village, h.phone) if x) for h in commune.homestays],
+                )
+            )
+        else:
+            answer.paragraphs.append(
+                gettext(
+                    lang, "The commune has not listed any place to stay yet: please ask the commune People's Committee."
+                )
+            )
+    if entry.village:
+        here = [
+            h for h in commune.homestays if fold(h.village).casefold().strip() == fold(entry.village).casefold().strip()
+        ]
+        if here:
+            answer.fields.append(
+                Field(
+                    gettext(lang, "Homestays listed in this village"),
+                    [", ".join(x for x in (h.name, h.phone) if x) for h in here],
+                )
+            )
+        else:
+            answer.paragraphs.append(
+                gettext(
+                    lang,
+                    "The commune has not listed a homestay in {village} yet: "
+                    "please ask the commune People's Committee.",
+                ).format(village=entry.village)
+            )
     answer.location = commune.locations.get(entry.id) or entry.location
     if entry.category != "meta":
         answer.notes.append(gettext(lang, "Source: {source}").format(source=entry.source))

@@ -257,15 +257,40 @@ def _load_calibration(path: Path, root: Path, problems: list[Problem]) -> dict[s
 def _load_model(path: Path, root: Path, model: type[M], problems: list[Problem]) -> M | None:
     if not path.is_file():
         return None
-    data, _node, problem = _read_yaml(path, root)
+    data, node, problem = _read_yaml(path, root)
     if problem:
         problems.append(problem)
         return None
     try:
         return model.model_validate(data or {})
     except ValidationError as exc:
-        problems.append(Problem(path.relative_to(root.parent).as_posix(), None, None, _format_validation(exc)))
+        rel = path.relative_to(root.parent).as_posix()
+        for e in exc.errors():
+            loc = ".".join(str(x) for x in e["loc"]) or "file"
+            message = f"{loc}: {e['msg']}"
+            if e["type"] in ("string_type", "int_type") and isinstance(e.get("input"), int | float):
+                message += (
+                    ' (write numbers such as phones in quotes, e.g. phone: "0213 3876 543"; '
+                    "unquoted, YAML may read a number and lose its leading 0 or +)"
+                )
+            problems.append(Problem(rel, _line_of(node, e["loc"]), None, message))
         return None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The line of the YAML value at ``loc`` (keys and list indexes), or of the nearest parent found."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
 
 
 def _load_learned(path: Path, root: Path, ids: set[str], problems: list[Problem]) -> dict[str, dict[str, list[str]]]:

@@ -51,6 +51,7 @@ class ServiceInfo(_Strict):
     online: Online | None = None
     legal_basis: list[str] = Field(default_factory=list)
     office: Literal["one_stop_office", "police"] = "one_stop_office"  # whose contact details to show
+    hotline: bool = False  # also show the commune's hotline and website (contact and complaints entries)
 
 
 class Location(_Strict):
@@ -67,6 +68,7 @@ class Entry(_Strict):
     answer: Text
     service: ServiceInfo | None = None
     location: Location | None = None
+    village: str | None = None  # a village (bản): its name as in commune.yaml, to show its listed homestays
     related: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)
     updated: dt.date
@@ -97,6 +99,8 @@ class Entry(_Strict):
             raise ValueError("no questions: give at least one alternate question")
         if self.service is not None and self.category != "service":
             raise ValueError("only service entries carry a `service` block")
+        if self.village is not None and self.category != "place":
+            raise ValueError("only place entries name a `village`")
         return self
 
     def texts(self, lang: str) -> list[str]:
@@ -118,11 +122,55 @@ class Lexicon(_Strict):
         return value
 
 
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{6,18}[0-9]$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+def _phone(value: str) -> str:
+    value = value.strip()
+    if value and not PHONE_RE.match(value):
+        raise ValueError(f"{value!r} is not a phone number (digits, spaces, + . - ( ) only)")
+    return value
+
+
+class LocalText(_Strict):
+    """A local detail in Vietnamese, with an optional English form. A plain string is the Vietnamese."""
+
+    vi: str = ""
+    en: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, value: object) -> object:
+        return {"vi": value} if isinstance(value, str) else value
+
+    def __bool__(self) -> bool:
+        return bool(self.vi or self.en)
+
+    def get(self, lang: str) -> tuple[str, bool]:
+        """The text for ``lang``, and whether it is in another language than the one asked."""
+        if lang == "en" and self.en:
+            return self.en, False
+        if self.vi:
+            return self.vi, lang == "en"
+        return self.en, lang != "en"
+
+
 class Contact(_Strict):
-    address: str = ""
+    address: LocalText = Field(default_factory=LocalText)
     phone: str = ""
-    hours: str = ""
+    hours: LocalText = Field(default_factory=LocalText)
     email: str = ""
+
+    _phone = field_validator("phone")(classmethod(lambda cls, v: _phone(v)))
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
 
 
 class Homestay(_Strict):
@@ -130,6 +178,8 @@ class Homestay(_Strict):
     village: str = ""
     phone: str = ""
     location: Location | None = None
+
+    _phone = field_validator("phone")(classmethod(lambda cls, v: _phone(v)))
 
 
 class Commune(_Strict):
@@ -139,6 +189,17 @@ class Commune(_Strict):
     police: Contact = Field(default_factory=Contact)
     hotline: str = ""
     website: str = ""
+
+    _hotline = field_validator("hotline")(classmethod(lambda cls, v: _phone(v)))
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str) -> str:
+        value = value.strip()
+        if value and not URL_RE.match(value):
+            raise ValueError(f"{value!r} is not a web address: it must start with https:// or http://")
+        return value
+
     villages: list[str] = Field(default_factory=list)
     homestays: list[Homestay] = Field(default_factory=list)
     locations: dict[str, Location] = Field(default_factory=dict)

@@ -17,7 +17,7 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
-from bot.app import Core
+from bot.app import SECTIONS, Core
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, command, stale_button
 from bot.channels.telegram.render import answer_html, split_message
@@ -101,10 +101,8 @@ async def language(update: Update, context: BotContext, message: Message, user: 
 
 
 def _section_markup(core: Core, section: str, page: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:
-    label, categories = kb.SECTIONS[section]
-    entries = [(e.id, e.title.get(lang)) for e in core.kb.entries if e.category in categories]
-    markup, _page = kb.section_menu(section, page, entries, lang)
-    return gettext(lang, label), markup
+    markup, _page = kb.section_menu(section, page, core.section(section, lang), lang)
+    return gettext(lang, SECTIONS[section][0]), markup
 
 
 def section_command(section: str):
@@ -159,7 +157,7 @@ async def text_message(update: Update, context: BotContext) -> None:
         for m in sent:
             context.dialogues.sent(chat_id, m.message_id, result.entry_id)
         return
-    reply = status_text(result.status, result.lang)
+    reply = status_text(result.status, result.lang, commune=core.kb.commune)
     can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE, Status.CORRECTION)
     if result.status in (Status.SUGGEST, Status.CLARIFY, Status.CORRECTION) or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]

@@ -12,18 +12,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, gettext
+from bot.app import SECTIONS
+from bot.i18n import gettext
 
 PAGE_SIZE = 8
 MAX_CALLBACK = 64
 
-#: Menu sections: key → (label msgid, entry categories). The label goes through gettext.
-SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "svc": (N_("🏛 Public services"), ("service",)),
-    "tour": (N_("🏞 Tourism"), ("tour", "place", "stay", "event", "travel")),
-    "ocop": (N_("🛍 OCOP products"), ("ocop",)),
-    "goal": (N_("🎯 Targets 2026–2030"), ("goal",)),
-}
 
 _ID = r"[a-z]+\.[a-z0-9-]+"
 _PATTERNS = {
