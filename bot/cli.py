@@ -323,13 +323,15 @@ def cmd_qr(args: argparse.Namespace) -> int:
     if args.entry is not None and args.entry not in by_id:
         print(f"qr: no entry {args.entry!r}; `python -m bot kb export --json` lists them", file=sys.stderr)
         return 2
-    entries = [by_id[args.entry]] if args.entry else kb.entries
+    # a poster is for a subject people ask about: greetings, thanks and help are not worth a wall
+    entries = [by_id[args.entry]] if args.entry else [e for e in kb.entries if e.category != "meta"]
     folder = args.all
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
     for entry in entries:
         path = folder / f"{entry.id}.png" if folder is not None else (args.out or Path(f"qr-{entry.id}.png"))
-        path.write_bytes(qr.poster(qr.deep_link(args.bot_username, payload_for(entry.id)), entry.title.vi))
+        url = qr.deep_link(args.bot_username, payload_for(entry.id))
+        path.write_bytes(qr.poster(url, entry.title.vi, args.bot_username))
     print(f"wrote {len(entries)} QR poster(s)" + (f" to {folder}" if folder else f": {path}"))
     return 0
 

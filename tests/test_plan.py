@@ -114,11 +114,18 @@ def test_qr_posters_encode_the_deep_link_of_their_entry(kb):
         payload = keys.payload_for(entry.id)
         assert keys.entry_from_payload(payload) == entry.id
         url = qr.deep_link("binhlu_bot", payload)
-        png = qr.poster(url, entry.title.vi)
+        png = qr.poster(url, entry.title.vi, "binhlu_bot")
         img = Image.open(io.BytesIO(png))
         assert img.format == "PNG" and img.size == (qr.WIDTH, qr.WIDTH + qr.CAPTION)
         expected = [[bool(v) for v in row] for row in segno.make(url, error="m", micro=False).matrix_iter(border=4)]
         assert _qr_matrix_from_poster(png, url) == expected
+
+
+def test_a_poster_says_what_to_do_and_names_the_bot():
+    lines = [text for text, _size in qr.caption("Miến dong Bình Lư", "binhlu_bot")]
+    assert lines == ["Miến dong Bình Lư", "Quét để hỏi trợ lý xã Bình Lư", "@binhlu_bot"]
+    long = [text for text, _ in qr.caption("Rất dài " * 30, "@binhlu_bot", "en")]
+    assert long[-2:] == ["Scan to ask the Bình Lư commune assistant", "@binhlu_bot"] and len(long) == 4
 
 
 def test_qr_all_writes_one_poster_per_entry(tmp_path, kb):
@@ -130,7 +137,7 @@ def test_qr_all_writes_one_poster_per_entry(tmp_path, kb):
     )
     assert result.returncode == 0, result.stderr
     files = sorted(p.stem for p in tmp_path.glob("*.png"))
-    assert files == sorted(e.id for e in kb.entries)
+    assert files == sorted(e.id for e in kb.entries if e.category != "meta")  # no poster for "hello"
     missing = subprocess.run(
         [sys.executable, "-m", "bot", "qr", "--all", str(tmp_path)],
         capture_output=True,

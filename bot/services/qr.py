@@ -1,4 +1,5 @@
-"""Printable QR posters that open the bot on an entry: the code, with the entry's title under it."""
+"""Printable QR posters that open the bot on an entry: the code; under it the entry's title, a
+one-line instruction and the bot's @name (for people who type it instead of scanning)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.i18n import gettext
+
 WIDTH = 800
-CAPTION = 200  # pixels of caption below the code
+CAPTION = 260  # pixels of caption below the code: title, instruction, @name
 BORDER = 4  # quiet zone, in modules
 
 
@@ -37,8 +40,16 @@ def module_geometry(url: str) -> tuple[int, int]:
     return side, WIDTH // side
 
 
-def poster(url: str, title: str) -> bytes:
-    """A PNG: the QR code for ``url`` (error correction M) with ``title`` under it."""
+def caption(title: str, bot_username: str, lang: str = "vi") -> list[tuple[str, int]]:
+    """The lines under the code, each with its font size: up to two of title, the instruction, the @name."""
+    lines = [(line, 34) for line in textwrap.wrap(title, width=36)[:2]]
+    lines.append((gettext(lang, "Scan to ask the Bình Lư commune assistant"), 28))
+    lines.append(("@" + bot_username.lstrip("@"), 28))
+    return lines
+
+
+def poster(url: str, title: str, bot_username: str, lang: str = "vi") -> bytes:
+    """A PNG: the QR code for ``url`` (error correction M) with its caption under it."""
     qr = segno.make(url, error="m", micro=False)
     _side, scale = module_geometry(url)
     buf = io.BytesIO()
@@ -48,13 +59,12 @@ def poster(url: str, title: str) -> bytes:
     offset = (WIDTH - code.width) // 2
     img.paste(code, (offset, offset))
     draw = ImageDraw.Draw(img)
-    font = _font(34)
-    lines = textwrap.wrap(title, width=36)[:3]
     y = WIDTH + 10
-    for line in lines:
+    for line, size in caption(title, bot_username, lang):
+        font = _font(size)
         w = draw.textlength(line, font=font)
         draw.text(((WIDTH - w) / 2, y), line, fill="black", font=font)
-        y += 44
+        y += size + 16
     out = io.BytesIO()
     img.save(out, format="PNG")
     return out.getvalue()

@@ -297,5 +297,5 @@ async def qr_command(update: Update, context: BotContext, message: Message, user
         await message.reply_text(escape(gettext(lang, "Usage: /qr <entry id>, e.g. /qr ocop.mien-dong")))
         return
     url = qr.deep_link(context.bot.username, kb.payload_for(entry.id))
-    png = await asyncio.to_thread(qr.poster, url, entry.title.vi)
+    png = await asyncio.to_thread(qr.poster, url, entry.title.vi, context.bot.username)
     await message.reply_document(InputFile(png, filename=f"qr-{entry.id}.png"), caption=url)
