@@ -9,7 +9,7 @@ from bot.knowledge.schema import Commune, Contact
 def test_service_answers_show_facts_date_and_the_advice_to_confirm(kb):
     entry = kb.by_id()["service.birth-registration"]
     answer = compose(entry, "vi", Commune())
-    labels = [f.label for f in answer.fields]
+    labels = [f.label for f in answer.fields + answer.details]
     assert "Giấy tờ cần có" in labels and "Căn cứ pháp lý" in labels
     text = render_plain(answer, "vi")
     assert "Cập nhật:" in text and "Bộ phận Một cửa" in text and "Nguồn:" in text
@@ -100,3 +100,32 @@ def test_the_closing_advice_names_the_office_that_handles_it(kb):
         text = _text(kb, ident, "vi", Commune())
         assert "Công an xã trước khi đi" in text and "Bộ phận Một cửa" not in text.split("Cập nhật")[1]
     assert "one-stop desk before you go" in _text(kb, "service.birth-registration", "en", Commune())
+
+
+def test_a_procedure_answer_puts_what_people_need_first_and_the_sources_last(kb):
+    text = _text(kb, "service.birth-registration", "vi", Commune())
+    blocks = text.split("\n\n")
+    assert blocks[1].startswith("Giấy tờ cần có:")  # right under the title
+    for fact in ("Thời hạn giải quyết:", "Lệ phí:", "Nơi nộp hồ sơ:", "Nộp trực tuyến:"):
+        assert fact in blocks[1]
+    assert text.index("Căn cứ pháp lý:") > text.index("Đăng ký khai sinh là thủ tục")  # the basis after the text
+    last = next(b for b in blocks if b.startswith("Cập nhật")).splitlines()[-1]
+    assert last.startswith("Nguồn: Mã thủ tục 1.001193;") and "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/" in last
+    assert text.count("Mã thủ tục") == 1 and text.count("Luật Hộ tịch 60/2014/QH13") == 1  # no repeats
+
+
+def test_no_full_answer_runs_over_1500_characters_without_a_reason(tmp_path):
+    import re
+
+    from bot.app import Core
+    from bot.channels.telegram.render import answer_html
+    from tests.conftest import KNOWLEDGE
+
+    core = Core.open(KNOWLEDGE, tmp_path)
+    long = []
+    for entry in core.kb.entries:
+        for lang in ("vi", "en"):
+            shown = re.sub(r"<[^>]+>", "", answer_html(core.answer(entry.id, lang), lang))
+            if len(shown) > 1500 and not entry.long_answer:
+                long.append((entry.id, lang, len(shown)))
+    assert not long

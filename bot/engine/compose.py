@@ -28,8 +28,18 @@ class Answer:
     paragraphs: list[str]
     fields: list[Field] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    details: list[Field] = field(default_factory=list)  # after the text: the legal basis
+    facts_first: bool = False  # a procedure: what to bring, how long, the fee, where, before the text
     related: list[tuple[str, str]] = field(default_factory=list)  # (id, title)
     location: Location | None = None
+
+    def order(self) -> list[str | list[Field]]:
+        """The body in reading order: paragraphs (text) and groups of fields, empty ones left out.
+        A procedure puts its facts before the text; the legal basis always comes after it."""
+        facts: list[str | list[Field]] = [self.fields] if self.fields else []
+        text: list[str | list[Field]] = list(self.paragraphs)
+        body = facts + text if self.facts_first else text + facts
+        return body + ([self.details] if self.details else [])
 
 
 def _local(text: LocalText, lang: str) -> str:
@@ -79,9 +89,8 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
             value = gettext(lang, "Yes") if s.online.available else gettext(lang, "No")
             answer.fields.append(Field(gettext(lang, "Online"), value, s.online.link, key="online"))
         if s.legal_basis:
-            answer.fields.append(Field(gettext(lang, "Legal basis"), "; ".join(s.legal_basis), key="legal_basis"))
-        if s.code:
-            answer.fields.append(Field(gettext(lang, "Procedure code"), s.code, key="code"))
+            answer.details.append(Field(gettext(lang, "Legal basis"), "; ".join(s.legal_basis), key="legal_basis"))
+        answer.facts_first = True
     if entry.category == "service":
         police = s is not None and s.office == "police"
         answer.fields += _contact_fields(commune.police if police else commune.one_stop_office, lang)
@@ -135,7 +144,13 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
             )
     answer.location = commune.locations.get(entry.id) or entry.location
     if entry.category != "meta":
-        answer.notes.append(gettext(lang, "Source: {source}").format(source=entry.source))
+        source = entry.source
+        if s is not None and s.legal_basis:  # the legal basis is shown above: the source line lists the rest
+            rest = [p for p in (x.strip() for x in source.split(";")) if p and p not in s.legal_basis]
+            source = "; ".join(rest) or source
+        if s is not None and s.code:  # the national procedure code goes with the sources, at the end
+            source = f"{gettext(lang, 'Procedure code')} {s.code}; {source}"
+        answer.notes.append(gettext(lang, "Source: {source}").format(source=source))
     titles = titles or {}
     answer.related = [(r, titles[r]) for r in entry.related if r in titles]
     return answer
@@ -176,8 +191,9 @@ def precise(answer: Answer, asked: str, lang: str) -> Answer:
     """Only the part of ``answer`` that was asked for, under its title; when the deployer has not
     set that local detail yet (the office's hours, phone, address), one line that says so."""
     wanted = PRECISE.get(asked, ())
-    fields = [_shortened(f, PRECISE_BUDGET - len(answer.title), lang) for f in answer.fields if f.key in wanted]
-    short = Answer(answer.entry_id, answer.title, [], fields, [], answer.related, None)
+    every = answer.fields + answer.details
+    fields = [_shortened(f, PRECISE_BUDGET - len(answer.title), lang) for f in every if f.key in wanted]
+    short = Answer(answer.entry_id, answer.title, [], fields, related=answer.related)
     if not fields:
         short.paragraphs = [
             gettext(
@@ -190,15 +206,18 @@ def precise(answer: Answer, asked: str, lang: str) -> Answer:
 
 def render_plain(answer: Answer, lang: str, related: bool = True) -> str:
     """The answer as plain text (console, `ask`). ``related`` adds a "See also" line."""
-    blocks = [answer.title.upper(), *answer.paragraphs]
-    lines = []
-    for f in answer.fields:
-        if isinstance(f.value, list):
-            lines.append(f"{f.label}:")
-            lines += [f"  • {v}" for v in f.value]
-        else:
-            lines.append(f"{f.label}: {f.value}" + (f" ({f.link})" if f.link else ""))
-    if lines:
+    blocks = [answer.title.upper()]
+    for part in answer.order():
+        if isinstance(part, str):
+            blocks.append(part)
+            continue
+        lines = []
+        for f in part:
+            if isinstance(f.value, list):
+                lines.append(f"{f.label}:")
+                lines += [f"  • {v}" for v in f.value]
+            else:
+                lines.append(f"{f.label}: {f.value}" + (f" ({f.link})" if f.link else ""))
         blocks.append("\n".join(lines))
     if answer.notes:
         blocks.append("\n".join(answer.notes))

@@ -68,6 +68,7 @@ class Entry(_Strict):
     answer: Text
     service: ServiceInfo | None = None
     location: Location | None = None
+    long_answer: str | None = None  # why its full answer may run over 1,500 characters
     village: str | None = None  # a village (bản): its name as in commune.yaml, to show its listed homestays
     related: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)

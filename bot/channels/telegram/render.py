@@ -12,17 +12,19 @@ LIMIT = 4096
 
 def answer_html(answer: Answer, lang: str) -> str:
     parts = [f"<b>{escape(answer.title)}</b>"]
-    parts += [escape(p) for p in answer.paragraphs]
-    lines = []
-    for f in answer.fields:
-        label = f"<b>{escape(f.label)}:</b>"
-        if isinstance(f.value, list):
-            lines.append(label + "\n" + "\n".join(f"• {escape(v)}" for v in f.value))
-        elif f.link:
-            lines.append(f'{label} {escape(f.value)} — <a href="{escape(f.link, quote=True)}">{escape(f.link)}</a>')
-        else:
-            lines.append(f"{label} {escape(f.value)}")
-    if lines:
+    for part in answer.order():
+        if isinstance(part, str):
+            parts.append(escape(part))
+            continue
+        lines = []
+        for f in part:
+            label = f"<b>{escape(f.label)}:</b>"
+            if isinstance(f.value, list):
+                lines.append(label + "\n" + "\n".join(f"• {escape(v)}" for v in f.value))
+            elif f.link:
+                lines.append(f'{label} {escape(f.value)} — <a href="{escape(f.link, quote=True)}">{escape(f.link)}</a>')
+            else:
+                lines.append(f"{label} {escape(f.value)}")
         parts.append("\n".join(lines))
     if answer.notes:
         parts.append("\n".join(f"<i>{escape(n)}</i>" for n in answer.notes))
