@@ -153,7 +153,8 @@ def render_dialogues(report: DialogueReport, show_failures: bool = False) -> str
         )
         lines.append(f"{role:<11} {s.n:>4} {s.rate():>6.3f} {s.entry_right / s.n:>6.3f}  {langs}")
     if "follow-up.after_right_first" in f:
-        lines.append(f"follow-ups whose first answer was right: {f['follow-up.after_right_first']:.3f}")
+        s = report.follow_ups_after_right_first
+        lines.append(f"follow-ups whose first answer was right: {s.rate():.3f} ({s.right}/{s.n})")
     lines.append(f"confident answers to a part asked with nothing before: {report.confident_without_context}")
     if show_failures:
         lines += ["", "misses:"]

@@ -129,3 +129,15 @@ def test_no_full_answer_runs_over_1500_characters_without_a_reason(tmp_path):
             if len(shown) > 1500 and not entry.long_answer:
                 long.append((entry.id, lang, len(shown)))
     assert not long
+
+
+def test_a_part_the_procedure_does_not_hold_is_said_to_be_unknown_in_one_line(tmp_path):
+    from bot.app import Core
+    from tests.conftest import KNOWLEDGE
+
+    core = Core.open(KNOWLEDGE, tmp_path)
+    short = core.answer("service.land-change-registration", "vi", "fee")  # no verified fee in the entry
+    assert short.fields == [] and len(short.paragraphs) == 1
+    assert short.paragraphs[0].startswith("Trợ lý chưa có thông tin đã xác minh về điểm này")
+    local = core.answer("service.birth-registration", "en", "phone")  # commune.yaml empty
+    assert local.paragraphs[0].startswith("The commune has not put this detail in the assistant yet")

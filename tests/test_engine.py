@@ -117,10 +117,33 @@ def test_the_part_of_an_answer_a_question_asks_for(engine, question, field):
     assert engine.fields.find(question) == field
 
 
-def test_a_part_is_given_only_where_the_entry_holds_it(engine):
+def test_a_part_is_asked_of_procedures_only_and_never_read_from_the_subjects_own_name(engine):
     assert engine.field_of("lệ phí làm lại căn cước", "service.citizen-id-card") == "fee"
-    assert engine.field_of("cấp sổ đỏ lệ phí bao nhiêu", "service.land-use-certificate") is None  # no fee data
+    # a part the entry does not hold is still the part asked: the reply says it is not known
+    assert engine.field_of("cấp sổ đỏ lệ phí bao nhiêu", "service.land-use-certificate") == "fee"
     assert engine.field_of("chu va 6 ở đâu", "place.chu-va-6") is None  # a place: its whole answer says where
+    # "chi phí" is part of the name "Hỗ trợ chi phí mai táng": the question asks about the support itself
+    assert engine.field_of("gia đình có được hỗ trợ chi phí mai táng không", "service.funeral-support") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("Tôi muốn mở quán nhỏ ở đầu bản, đăng ký hộ kinh doanh thế nào?", None),  # đầu is not đâu
+        ("Bố em mới mất, gia đình cần đi khai tử thì làm sao ạ", None),  # gia đình is not giá
+        ("mo quan o dau ban thi dang ky o dau", "where"),  # typed without accents, folded
+        ("Đăng ký hộ kinh doanh ở đâu", "where"),
+    ],
+)
+def test_words_typed_with_accents_must_match_the_accents_of_a_part(engine, question, field):
+    assert engine.fields.find(question) == field
+
+
+def test_a_follow_up_may_name_the_subject_just_answered_but_not_another(engine):
+    card = engine.ask("bao giờ thì có thẻ?", context="service.citizen-id-card")
+    assert (card.status, card.entry_id, card.field) == (Status.ANSWER, "service.citizen-id-card", "time_limit")
+    other = engine.ask("đăng ký xe máy ở đâu", context="service.birth-registration")
+    assert other.entry_id != "service.birth-registration"  # a subject of its own, even one with no entry
 
 
 @pytest.mark.parametrize(
@@ -141,6 +164,26 @@ def test_a_follow_up_answers_that_part_of_the_entry_just_answered(engine, questi
     assert alone.status is Status.CLARIFY and alone.entry_id is None and alone.suggestions
 
 
+def test_a_correction_after_suggestions_offers_the_next_ones(engine):
+    from bot.services.dialogue import Dialogues
+
+    d = Dialogues()
+    first, _ = d.reply(engine, 1, 1, "hỏi về giấy tờ đất", "vi")
+    assert first.status is Status.SUGGEST and first.suggestions
+    again, before = d.reply(engine, 1, 1, "không phải, sai rồi bạn ơi", "vi")
+    assert again.status is Status.CORRECTION and before is not None
+    assert again.suggestions and not set(again.suggestions) & set(first.suggestions)
+
+
+def test_a_follow_up_before_choosing_a_suggestion_offers_them_again(engine):
+    from bot.services.dialogue import Dialogues
+
+    d = Dialogues()
+    first, _ = d.reply(engine, 2, 2, "hỏi về giấy tờ đất", "vi")
+    follow, _ = d.reply(engine, 2, 2, "mất mấy ngày?", "vi")
+    assert follow.status is Status.CLARIFY and follow.suggestions == first.suggestions
+
+
 def test_a_new_subject_starts_a_new_topic(engine):
     result = engine.ask("làm căn cước mất mấy ngày", context="service.marriage-registration")
     assert (result.entry_id, result.field) == ("service.citizen-id-card", "time_limit")
@@ -159,6 +202,6 @@ def test_follow_ups_are_forgotten_after_ten_minutes_and_never_cross_chats():
 def test_a_correction_offers_the_next_best_entries_never_the_wrong_one(engine):
     assert engine.fields.correction("không phải ạ") and engine.fields.correction("that's not what I asked")
     assert not engine.fields.correction("không phải đăng ký kết hôn mà là khai sinh")
-    result = engine.correct("giấy xác nhận độc thân để đăng ký kết hôn", "service.marital-status-certificate")
+    result = engine.correct("giấy xác nhận độc thân để đăng ký kết hôn", ["service.marital-status-certificate"])
     assert result.status is Status.CORRECTION
     assert result.suggestions and "service.marital-status-certificate" not in result.suggestions

@@ -149,7 +149,8 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
             rest = [p for p in (x.strip() for x in source.split(";")) if p and p not in s.legal_basis]
             source = "; ".join(rest) or source
         if s is not None and s.code:  # the national procedure code goes with the sources, at the end
-            source = f"{gettext(lang, 'Procedure code')} {s.code}; {source}"
+            label = gettext(lang, "Procedure code")
+            source = f"{label} {s.code}; {source}"
         answer.notes.append(gettext(lang, "Source: {source}").format(source=source))
     titles = titles or {}
     answer.related = [(r, titles[r]) for r in entry.related if r in titles]
@@ -169,6 +170,8 @@ PRECISE = {
     "address": ("address", "hours"),
 }
 
+
+LOCAL_PARTS = ("hours", "phone", "address")  # the office's details, set by the deployer in commune.yaml
 
 PRECISE_BUDGET = 360  # characters of title and values: with labels, a precise reply stays under 400
 
@@ -194,11 +197,19 @@ def precise(answer: Answer, asked: str, lang: str) -> Answer:
     every = answer.fields + answer.details
     fields = [_shortened(f, PRECISE_BUDGET - len(answer.title), lang) for f in every if f.key in wanted]
     short = Answer(answer.entry_id, answer.title, [], fields, related=answer.related)
-    if not fields:
+    if not fields and asked in LOCAL_PARTS:
         short.paragraphs = [
             gettext(
                 lang,
                 "The commune has not put this detail in the assistant yet. Tap “Full answer” for what is known.",
+            )
+        ]
+    elif not fields:
+        short.paragraphs = [
+            gettext(
+                lang,
+                "The assistant has no verified answer on this point for this procedure. "
+                "Tap “Full answer” for what is known, and confirm at the office.",
             )
         ]
     return short

@@ -15,10 +15,6 @@ from bot.text.normalize import clean, fold, has_latin, tokens
 MAX_SUGGESTIONS = 3
 
 
-#: parts a public-service entry holds as data; the others (hours, phone, address) are the office's
-SERVICE_PARTS = ("fee", "time_limit", "documents", "where", "online", "legal_basis")
-
-
 class Status(str, Enum):
     ANSWER = "answer"  # confident: answer with entry_id
     SUGGEST = "suggest"  # not sure: offer suggestions
@@ -72,6 +68,7 @@ class Engine:
         self.index = Index(kb)
         self.matcher = Matcher(self.index, calibration)
         self.fields = FieldFinder(kb.fields, kb.lexicon.abbreviations)
+        self._vocabulary: dict[str, set[str]] = {}
 
     @property
     def calibration(self) -> Calibration:
@@ -80,9 +77,13 @@ class Engine:
     def entry(self, ident: str) -> Entry | None:
         return self.index.entry(ident)
 
-    def ask(self, question: str, lang: str | None = None, context: str | None = None) -> Result:
+    def ask(
+        self, question: str, lang: str | None = None, context: str | None = None, offered: list[str] | None = None
+    ) -> Result:
         """Answer, suggest, or admit not knowing. ``lang`` is the user's stored preference,
-        used when the question itself does not tell."""
+        used when the question itself does not tell. ``context``: the entry just answered, which a
+        follow-up ("còn lệ phí?") is about; ``offered``: the suggestions just shown, offered again
+        when a follow-up comes before the person chose one."""
         fallback = lang if lang in ("vi", "en") else "vi"
         cleaned = clean(question)
         words = [fold(t) for t in tokens(cleaned)]
@@ -92,64 +93,79 @@ class Engine:
             return Result(question, Status.UNSUPPORTED, fallback)
         ranking = self.matcher.read(cleaned)
         reply_lang = ranking.lang or fallback
-        followup = self.fields.only(cleaned)
-        if followup is not None:  # a part and no subject: about the entry just answered, if any
-            return self._follow_up(question, followup, context, reply_lang)
+        ids = [self.index.items[s.index].entry.id for s in ranking.scored]
+        near = [self.index.items[s.index].entry.id for s in ranking.scored if self._plausible(s)][:MAX_SUGGESTIONS]
+        asked, rest = self.fields.rest(cleaned)
+        previous = self.entry(context) if context else None
+        if asked is not None and not rest:
+            # a part and no subject: about the entry just answered, or "which procedure?"
+            if previous is None:
+                choices = offered or near or [e.id for e in self.kb.entries if e.category == "service"]
+                return Result(question, Status.CLARIFY, reply_lang, suggestions=choices[:MAX_SUGGESTIONS])
+            return self._follow_up(question, asked, previous, reply_lang)
         if not ranking.scored:
             return Result(question, Status.NONE, reply_lang)
         best = ranking.scored[0]
         cal = self.calibration
         features = ranking.features()
         confidence = cal.confidence(features)
-        ids = [self.index.items[s.index].entry.id for s in ranking.scored]
-        near = [self.index.items[s.index].entry.id for s in ranking.scored if self._plausible(s)][:MAX_SUGGESTIONS]
         contributions = cal.contributions(features)
-        if confidence >= cal.threshold:
-            rest = [i for i in near if i != ids[0]][: MAX_SUGGESTIONS - 1]
-            asked = self.field_of(question, ids[0])
+        if confidence >= cal.threshold:  # a subject the engine is sure of: that entry, whatever came before
+            others = [i for i in near if i != ids[0]][: MAX_SUGGESTIONS - 1]
             result = Result(
-                question, Status.ANSWER, reply_lang, ids[0], confidence, rest, best.score, ids, features, contributions
+                question,
+                Status.ANSWER,
+                reply_lang,
+                ids[0],
+                confidence,
+                others,
+                best.score,
+                ids,
+                features,
+                contributions,
             )
-            result.field = asked
+            result.field = self.field_of(question, ids[0])
             return result
+        if asked is not None and previous is not None and self._about(previous, rest):
+            # a part, and only words of the entry just answered ("bao giờ thì có thẻ?" after the ID card)
+            return self._follow_up(question, asked, previous, reply_lang)
         status = Status.SUGGEST if near else Status.NONE
         return Result(question, status, reply_lang, None, confidence, near, best.score, ids, features, contributions)
 
-    def _follow_up(self, question: str, asked: str, context: str | None, lang: str) -> Result:
-        entry = self.entry(context) if context else None
-        if entry is None:
-            services = [e.id for e in self.kb.entries if e.category == "service"][:MAX_SUGGESTIONS]
-            return Result(question, Status.CLARIFY, lang, suggestions=services)
-        field: str | None = asked
-        if (
-            entry.category != "service"
-            or entry.service is None
-            or (asked in SERVICE_PARTS and not getattr(entry.service, asked))
-        ):
-            field = None
+    def _follow_up(self, question: str, asked: str, entry: Entry, lang: str) -> Result:
+        """``asked`` of ``entry``: for a procedure, that part (said to be unknown when it is not in the
+        entry); for anything else, the whole answer, which is what there is to say about it."""
+        field = asked if entry.category == "service" and entry.service is not None else None
         result = Result(question, Status.ANSWER, lang, entry.id, 1.0, ranked=[entry.id])
         result.field = field
         return result
 
-    def correct(self, previous_question: str, wrong_entry: str, lang: str | None = None) -> Result:
-        """The answer to ``previous_question`` was ``wrong_entry`` and the person says it was wrong:
-        the next best entries for it."""
+    def _about(self, entry: Entry, words: list[str]) -> bool:
+        """Every word is one of ``entry``'s own (title, keywords, questions): the message names no
+        other subject ("bao giờ thì có thẻ?" after the ID-card answer)."""
+        vocabulary = self._vocabulary.get(entry.id)
+        if vocabulary is None:
+            texts = [*entry.texts("vi"), *entry.texts("en"), *entry.keywords]
+            vocabulary = self._vocabulary[entry.id] = {fold(t) for text in texts for t in tokens(clean(text))}
+        return all(w in vocabulary for w in words)
+
+    def correct(self, previous_question: str, shown: list[str], lang: str | None = None) -> Result:
+        """What was shown for ``previous_question`` (the answer, or the suggestions) was not what the
+        person meant: the next best entries for it, never one already shown."""
         before = self.ask(previous_question, lang)
-        offered = [i for i in [before.entry_id, *before.suggestions] if i and i != wrong_entry]
+        offered = [i for i in [before.entry_id, *before.suggestions] if i and i not in shown]
         if not offered:
-            offered = [i for i in before.ranked[: MAX_SUGGESTIONS + 1] if i != wrong_entry]
+            offered = [i for i in before.ranked[: MAX_SUGGESTIONS + len(shown)] if i not in shown]
         return Result(previous_question, Status.CORRECTION, before.lang, suggestions=offered[:MAX_SUGGESTIONS])
 
     def field_of(self, question: str, entry_id: str) -> str | None:
         """The part of ``entry_id``'s answer the question asks for. Parts are those of public
-        services (with their office's details); for other entries the answer is the whole."""
+        services (with their office's details); for other entries the answer is the whole. A part
+        the entry does not hold is still the part asked: the reply says it is not known."""
         entry = self.entry(entry_id)
         if entry is None or entry.category != "service" or entry.service is None:
             return None
-        asked = self.fields.find(question)
-        if asked in SERVICE_PARTS and not getattr(entry.service, asked):
-            return None  # the entry has no such part apart from its text: the whole answer says what it knows
-        return asked
+        return self.fields.find(question, f"{entry.title.vi}\n{entry.title.en}")
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
         """Entries for a browse-style search (inline mode): best first, no threshold but the floor."""

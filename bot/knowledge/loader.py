@@ -268,7 +268,9 @@ def _load_model(path: Path, root: Path, model: type[M], problems: list[Problem])
         for e in exc.errors():
             loc = ".".join(str(x) for x in e["loc"]) or "file"
             message = f"{loc}: {e['msg']}"
-            if e["type"] in ("string_type", "int_type") and isinstance(e.get("input"), int | float):
+            if e["type"] == "string_type" and isinstance(e.get("input"), bool):
+                message += " (quote words such as yes, no, on, off: unquoted, YAML reads them as true or false)"
+            elif e["type"] in ("string_type", "int_type") and isinstance(e.get("input"), int | float):
                 message += (
                     ' (write numbers such as phones in quotes, e.g. phone: "0213 3876 543"; '
                     "unquoted, YAML may read a number and lose its leading 0 or +)"

@@ -17,10 +17,11 @@ MAX_CONVERSATIONS = 50_000  # the oldest are forgotten first
 
 @dataclass
 class Turn:
-    entry_id: str
+    entry_id: str | None  # the entry answered; None when the bot only offered suggestions
     question: str = ""  # the question that was answered with it ("" when opened from a button)
     log_id: int | None = None  # its row in the question log, set by the channel
     at: float = field(default_factory=time.monotonic)
+    offered: list[str] = field(default_factory=list)  # the suggestions shown, when not sure
 
 
 class Dialogues:
@@ -49,13 +50,19 @@ class Dialogues:
             last = Turn(entry_id)
         if last is not None and last.question and engine.fields.correction(text):
             self._last.pop((chat_id, user_id), None)
-            return engine.correct(last.question, last.entry_id, lang), last
-        result = engine.ask(text, lang, context=last.entry_id if last else None)
+            shown = [last.entry_id] if last.entry_id else last.offered
+            return engine.correct(last.question, shown, lang), last
+        result = engine.ask(text, lang, context=last.entry_id if last else None, offered=last.offered if last else None)
         if result.status is Status.ANSWER and result.entry_id:
             self.answered(chat_id, user_id, result.entry_id, text)
+        elif result.status in (Status.SUGGEST, Status.NONE):  # remembered for "không phải" and follow-ups
+            turn = self.answered(chat_id, user_id, None, text)
+            turn.offered = list(result.suggestions)
         return result, last
 
-    def answered(self, chat_id: int, user_id: int, entry_id: str, question: str = "", now: float | None = None) -> Turn:
+    def answered(
+        self, chat_id: int, user_id: int, entry_id: str | None, question: str = "", now: float | None = None
+    ) -> Turn:
         key = (chat_id, user_id)
         turn = Turn(entry_id, question, at=time.monotonic() if now is None else now)
         self._last[key] = turn
