@@ -18,7 +18,7 @@ from bot.storage.db import DB_FILE, connect
 
 #: The menu's sections, the same in every channel: key → (label msgid, entry categories).
 SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "svc": (N_("🏛 Public services"), ("service",)),
+    "svc": (N_("🏛 Public services"), ("service", "referral")),
     "tour": (N_("🏞 Tourism"), ("tour", "place", "stay", "event", "travel")),
     "ocop": (N_("🛍 OCOP products"), ("ocop",)),
     "goal": (N_("🎯 Targets 2026–2030"), ("goal",)),

@@ -141,3 +141,12 @@ def test_a_part_the_procedure_does_not_hold_is_said_to_be_unknown_in_one_line(tm
     assert short.paragraphs[0].startswith("Trợ lý chưa có thông tin đã xác minh về điểm này")
     local = core.answer("service.birth-registration", "en", "phone")  # commune.yaml empty
     assert local.paragraphs[0].startswith("The commune has not put this detail in the assistant yet")
+
+
+def test_english_answers_name_tours_in_english_and_cite_sections(kb):
+    tour = _text(kb, "tour.chu-va-peak", "en", Commune())
+    assert tour.startswith('TOUR "CONQUERING CHU VA PEAK" ("CHINH PHỤC ĐỈNH NÚI CHU VA")')
+    for entry in kb.entries:
+        text = _text(kb, entry.id, "en", Commune())
+        assert "mục" not in text.split("Source:")[-1], entry.id  # "section 2.1.3", not "mục 2.1.3"
+    assert "mục 2.1.3" in _text(kb, "tour.chu-va-peak", "vi", Commune())

@@ -221,3 +221,24 @@ def test_kb_check_names_the_line_of_a_bad_commune_detail_and_hints_at_quotes(kno
     assert 'in quotes, e.g. phone: "0213 3876 543"' in result.stderr
     website = next(n for t, n in line.items() if t.startswith("website:"))
     assert f"commune.yaml:{website}: website" in result.stderr and "https://" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("service", "source", "message"),
+    [
+        ("  service: {legal_basis: [Luật Hôn nhân và Gia đình 52/2014/QH13]}\n", "  source: luật\n", "service.where"),
+        ("  service: {where: {vi: Tòa án, en: Court}}\n", "", "source"),
+        ("", "  source: luật\n", "service.where"),
+    ],
+)
+def test_kb_check_refuses_a_where_to_go_entry_without_its_office_or_source(knowledge_copy, service, source, message):
+    (knowledge_copy / "entries" / "extra.yaml").write_text(
+        "- id: referral.divorce\n  category: referral\n  title: {vi: Ly hôn, en: Divorce}\n"
+        "  questions: {vi: [ly hôn ở đâu]}\n  answer: {vi: Tòa án., en: The court.}\n"
+        + service
+        + source
+        + "  updated: 2026-12-03\n",
+        encoding="utf-8",
+    )
+    problems = load(knowledge_copy).problems
+    assert any(p.entry == "referral.divorce" and message in p.message and p.line == 1 for p in problems), problems

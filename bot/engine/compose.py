@@ -6,6 +6,7 @@ escaped HTML for Telegram). Labels go through gettext; facts come from the knowl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.i18n import format_date, gettext
@@ -84,7 +85,10 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
         if s.fee:
             answer.fields.append(Field(gettext(lang, "Fee"), s.fee.get(lang), key="fee"))
         if s.where:
-            answer.fields.append(Field(gettext(lang, "Where to submit"), s.where.get(lang), key="where"))
+            where = (
+                gettext(lang, "Who handles it") if entry.category == "referral" else gettext(lang, "Where to submit")
+            )
+            answer.fields.append(Field(where, s.where.get(lang), key="where"))
         if s.online is not None:
             value = gettext(lang, "Yes") if s.online.available else gettext(lang, "No")
             answer.fields.append(Field(gettext(lang, "Online"), value, s.online.link, key="online"))
@@ -109,6 +113,13 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
             )
         )
         answer.notes.append(confirm.format(date=format_date(entry.updated, lang)))
+    if entry.category == "referral":
+        answer.notes.append(
+            gettext(
+                lang,
+                "Updated: {date}. Procedures change often: please confirm with the office named above before you go.",
+            ).format(date=format_date(entry.updated, lang))
+        )
     if entry.category == "stay":
         if commune.homestays:
             answer.fields.append(
@@ -151,6 +162,8 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
         if s is not None and s.code:  # the national procedure code goes with the sources, at the end
             label = gettext(lang, "Procedure code")
             source = f"{label} {s.code}; {source}"
+        if lang == "en":  # "NQ 32/NQ-HĐND, mục 2.1.3" reads "section 2.1.3" in an English answer
+            source = _SECTION_RE.sub("section ", source)
         answer.notes.append(gettext(lang, "Source: {source}").format(source=source))
     titles = titles or {}
     answer.related = [(r, titles[r]) for r in entry.related if r in titles]
@@ -170,6 +183,8 @@ PRECISE = {
     "address": ("address", "hours"),
 }
 
+
+_SECTION_RE = re.compile(r"\b[mM]ục\s+(?=\d)")
 
 LOCAL_PARTS = ("hours", "phone", "address")  # the office's details, set by the deployer in commune.yaml
 

@@ -9,7 +9,7 @@ from bot.engine.fields import FieldFinder
 from bot.engine.index import Index
 from bot.engine.matcher import Calibration, Matcher, Scored
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.schema import Entry
+from bot.knowledge.schema import PROCEDURES, Entry
 from bot.text.normalize import clean, fold, has_latin, tokens
 
 MAX_SUGGESTIONS = 3
@@ -135,7 +135,7 @@ class Engine:
     def _follow_up(self, question: str, asked: str, entry: Entry, lang: str) -> Result:
         """``asked`` of ``entry``: for a procedure, that part (said to be unknown when it is not in the
         entry); for anything else, the whole answer, which is what there is to say about it."""
-        field = asked if entry.category == "service" and entry.service is not None else None
+        field = asked if entry.category in PROCEDURES and entry.service is not None else None
         result = Result(question, Status.ANSWER, lang, entry.id, 1.0, ranked=[entry.id])
         result.field = field
         return result
@@ -163,7 +163,7 @@ class Engine:
         services (with their office's details); for other entries the answer is the whole. A part
         the entry does not hold is still the part asked: the reply says it is not known."""
         entry = self.entry(entry_id)
-        if entry is None or entry.category != "service" or entry.service is None:
+        if entry is None or entry.category not in PROCEDURES or entry.service is None:
             return None
         return self.fields.find(question, f"{entry.title.vi}\n{entry.title.en}")
 

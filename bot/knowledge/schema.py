@@ -9,7 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LANGS = ("vi", "en")
-CATEGORIES = ("service", "tour", "place", "stay", "event", "travel", "ocop", "goal", "meta")
+#: ``referral``: a procedure people ask the commune about that another office handles ("where to go")
+CATEGORIES = ("service", "referral", "tour", "place", "stay", "event", "travel", "ocop", "goal", "meta")
+PROCEDURES = ("service", "referral")  # categories that carry a `service` block of structured facts
 ID_RE = re.compile(r"^(?P<category>[a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -98,8 +100,10 @@ class Entry(_Strict):
             raise ValueError(f"id {self.id!r} does not start with its category {self.category!r}")
         if not self.questions.vi and not self.questions.en:
             raise ValueError("no questions: give at least one alternate question")
-        if self.service is not None and self.category != "service":
-            raise ValueError("only service entries carry a `service` block")
+        if self.service is not None and self.category not in PROCEDURES:
+            raise ValueError("only service and referral entries carry a `service` block")
+        if self.category == "referral" and (self.service is None or self.service.where is None):
+            raise ValueError("a referral entry must say who handles it: service.where")
         if self.village is not None and self.category != "place":
             raise ValueError("only place entries name a `village`")
         return self
