@@ -12,8 +12,10 @@ from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
 from bot.i18n import N_
 from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Commune
 from bot.knowledge.store import open_knowledge
 from bot.services.learned import LEARNED_FILE
+from bot.services.local_details import LocalDetails
 from bot.storage.db import DB_FILE, connect
 
 #: The menu's sections, the same in every channel: key → (label msgid, entry categories).
@@ -37,6 +39,16 @@ class Core:
     knowledge_root: Path
 
     learned_path: Path | None = None
+    local: LocalDetails | None = None  # officers' local details over commune.yaml (set in __post_init__)
+
+    def __post_init__(self) -> None:
+        self.local = LocalDetails(self.db, self.kb.commune)
+
+    @property
+    def commune(self) -> Commune:
+        """The local details answers use: commune.yaml with the officers' values over it."""
+        assert self.local is not None
+        return self.local.effective()
 
     @classmethod
     def open(cls, knowledge: Path, data: Path) -> Core:
@@ -52,6 +64,7 @@ class Core:
         kb = open_knowledge(self.knowledge_root, self.db, self.learned_path)
         engine = _engine(kb)
         self.kb, self.engine = kb, engine
+        self.local = LocalDetails(self.db, kb.commune)
 
     def answer(self, entry_id: str, lang: str, field: str | None = None) -> Answer | None:
         """The entry's answer; with ``field``, only that part of it (see compose.precise)."""
@@ -59,7 +72,7 @@ class Core:
         if entry is None:
             return None
         titles = {r: e.title.get(lang) for r in entry.related if (e := self.engine.entry(r))}
-        full = compose(entry, lang, self.kb.commune, titles)
+        full = compose(entry, lang, self.commune, titles)
         return precise(full, field, lang) if field else full
 
     def section(self, key: str, lang: str) -> list[tuple[str, str]]:

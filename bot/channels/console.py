@@ -71,7 +71,7 @@ class ConsoleChat:
         result, _before = self.dialogue.reply(self.core.engine, 0, 0, text, self.lang)
         if result.status is Status.ANSWER and result.entry_id:
             return self._show(result.entry_id, result.lang, result.field)
-        lines = [status_text(result.status, result.lang, console=True, commune=self.core.kb.commune)]
+        lines = [status_text(result.status, result.lang, console=True, commune=self.core.commune)]
         if result.status in (Status.SUGGEST, Status.CLARIFY, Status.CORRECTION):
             self.choices = result.suggestions
             lines += [f"  {i}. {self.core.title(s, result.lang)}" for i, s in enumerate(result.suggestions, 1)]

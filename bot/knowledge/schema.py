@@ -187,6 +187,23 @@ class Homestay(_Strict):
     _phone = field_validator("phone")(classmethod(lambda cls, v: _phone(v)))
 
 
+class Area(_Strict):
+    """The commune's bounding box: a pin an officer sets must fall inside it."""
+
+    south: float = Field(ge=-90, le=90)
+    west: float = Field(ge=-180, le=180)
+    north: float = Field(ge=-90, le=90)
+    east: float = Field(ge=-180, le=180)
+
+    def contains(self, point: Location) -> bool:
+        return self.south <= point.latitude <= self.north and self.west <= point.longitude <= self.east
+
+
+#: Used while the deployer has not set the commune's own box: Vietnam's extent, roughly (mainland and
+#: islands), so that a pin set by mistake on the other side of the world is still refused.
+VIETNAM = Area(south=8.0, west=102.0, north=23.5, east=117.5)
+
+
 class Commune(_Strict):
     """Local details only the deployer knows. Empty by default; answers leave out what is unset."""
 
@@ -194,6 +211,10 @@ class Commune(_Strict):
     police: Contact = Field(default_factory=Contact)
     hotline: str = ""
     website: str = ""
+    villages: list[str] = Field(default_factory=list)
+    homestays: list[Homestay] = Field(default_factory=list)
+    locations: dict[str, Location] = Field(default_factory=dict)
+    area: Area | None = None  # the commune's bounding box, for checking pins; unset: Vietnam's
 
     _hotline = field_validator("hotline")(classmethod(lambda cls, v: _phone(v)))
 
@@ -205,9 +226,15 @@ class Commune(_Strict):
             raise ValueError(f"{value!r} is not a web address: it must start with https:// or http://")
         return value
 
-    villages: list[str] = Field(default_factory=list)
-    homestays: list[Homestay] = Field(default_factory=list)
-    locations: dict[str, Location] = Field(default_factory=dict)
+    @model_validator(mode="after")
+    def _pins_inside(self) -> Commune:
+        box = self.area or VIETNAM
+        for ident, point in self.locations.items():
+            if not box.contains(point):
+                raise ValueError(
+                    f"locations.{ident}: {point.latitude}, {point.longitude} is outside the commune's area"
+                )
+        return self
 
 
 class Topic(_Strict):

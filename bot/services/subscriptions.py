@@ -6,6 +6,7 @@ so the emergency topic reaches every user until they explicitly opt out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -22,10 +23,17 @@ class Recipient:
 
 
 class Subscriptions:
-    def __init__(self, db: sqlite_utils.Database, topics: list[Topic], villages: list[str]) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, topics: list[Topic], villages: list[str] | Callable[[], list[str]]
+    ) -> None:
         self.db = db
         self.topics = {t.id: t for t in topics}
-        self.villages = list(villages)
+        self._villages = villages
+
+    @property
+    def villages(self) -> list[str]:
+        """The commune's villages, as officers keep them now (a change takes effect at once)."""
+        return list(self._villages() if callable(self._villages) else self._villages)
 
     def _subscriber(self, user_id: int) -> dict:
         rows = list(self.db.query("select * from subscribers where user_id = ?", [user_id]))

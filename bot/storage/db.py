@@ -159,6 +159,16 @@ def _m008_conversations(db: sqlite_utils.Database) -> None:
     db.table("conversations").create({"name": str, "key": str, "state": str}, pk=("name", "key"))
 
 
+def _m009_local_details(db: sqlite_utils.Database) -> None:
+    # officers' values of commune.yaml's fields (`/caidat`), over the deployer's file, field by field
+    db.table("local_details").create({"field": str, "value": str, "set_by": int, "set_at": str}, pk="field")
+    # every confirmed change, with the value before it, so that any change can be shown and undone
+    db.table("local_history").create(
+        {"id": int, "field": str, "before": str, "after": str, "officer": int, "at": str, "undo_of": int},
+        pk="id",
+    )
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
 MIGRATIONS: list[Migration] = [
     _m001_users,
@@ -169,6 +179,7 @@ MIGRATIONS: list[Migration] = [
     _m006_indicator_values,
     _m007_one_ticket_per_question,
     _m008_conversations,
+    _m009_local_details,
 ]
 
 

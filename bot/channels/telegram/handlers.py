@@ -157,7 +157,7 @@ async def text_message(update: Update, context: BotContext) -> None:
         for m in sent:
             context.dialogues.sent(chat_id, m.message_id, result.entry_id)
         return
-    reply = status_text(result.status, result.lang, commune=core.kb.commune)
+    reply = status_text(result.status, result.lang, commune=core.commune)
     can_ask = context.officers_chat is not None and result.status in (Status.SUGGEST, Status.NONE, Status.CORRECTION)
     if result.status in (Status.SUGGEST, Status.CLARIFY, Status.CORRECTION) or can_ask:
         options = [(s, core.title(s, result.lang)) for s in result.suggestions]

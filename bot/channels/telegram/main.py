@@ -165,7 +165,7 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
         .build()
     )
     users = Users(core.db)
-    subscriptions = Subscriptions(core.db, core.kb.topics, core.kb.commune.villages)
+    subscriptions = Subscriptions(core.db, core.kb.topics, lambda: core.commune.villages)
     announcements = Announcements(core.db)
     pace = RateLimiter(settings.broadcast_rate)
     app.bot_data.update(
