@@ -7,6 +7,7 @@ kb check          validate knowledge/ (exit 1 naming file, line and entry on pro
 kb build          compile knowledge/ into the SQLite store
 kb export --json  print every entry with all its texts
 kb calibrate      fit the confidence to the knowledge base (writes knowledge/calibration.yaml)
+commune export    the local details in effect: commune.yaml with the officers' /caidat values over it
 run               start the Telegram bot
 health            exit 0 while the running bot talks to Telegram (the Docker HEALTHCHECK)
 backup            an online copy of the database, safe while the bot runs
@@ -27,6 +28,7 @@ from bot.settings import PACKAGE_ROOT, Settings, SettingsError
 
 if TYPE_CHECKING:
     from bot.engine.engine import Engine
+    from bot.knowledge.schema import Commune
 
 log = logging.getLogger("bot")
 
@@ -87,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         "--min-rejection", type=float, help="share of generated near misses that must be refused (default 0.97)"
     )
 
+    co = sub.add_parser("commune", help="the commune's local details: export")
+    cos = co.add_subparsers(dest="commune_command", required=True, metavar="COMMUNE_COMMAND")
+    cos.add_parser(
+        "export", help="print the effective local details (commune.yaml with the officers' /caidat values) as JSON"
+    )
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
 
     h = sub.add_parser("health", help="exit 0 when the running bot talked to Telegram recently (for HEALTHCHECK)")
@@ -136,6 +143,10 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     if kb.problems:
         print(f"{len(kb.problems)} problem(s) in {_knowledge(args)}", file=sys.stderr)
         return 1
+    officers = _officers_values(args, kb.commune)
+    if isinstance(officers, str):
+        print(f"{_data(args)}: officers' local details: {officers}", file=sys.stderr)
+        return 1
     counts = Counter(e.category for e in kb.entries)
     learned = sum(len(q) for langs in kb.learned.values() for q in langs.values())
     print(
@@ -143,6 +154,37 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         + f"), {learned} learned question(s)"
     )
+    return 0
+
+
+def _officers_values(args: argparse.Namespace, baseline: Commune) -> Commune | str:
+    """commune.yaml with the officers' values (set with /caidat) over it, or what is wrong with them.
+    Without a database in the data folder, commune.yaml alone."""
+    from pydantic import ValidationError
+
+    from bot.services.local_details import LocalDetails
+    from bot.storage.db import DB_FILE, connect
+
+    path = _data(args) / DB_FILE
+    if not path.exists():
+        return baseline
+    try:
+        return LocalDetails(connect(path), baseline).effective()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in first['loc']) or 'value'}: {first['msg']}"
+
+
+def cmd_commune_export(args: argparse.Namespace) -> int:
+    from bot.knowledge.loader import load_or_raise
+
+    kb = load_or_raise(_knowledge(args))
+    effective = _officers_values(args, kb.commune)
+    if isinstance(effective, str):
+        print(f"commune export: {effective}", file=sys.stderr)
+        return 1
+    json.dump(effective.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=1)
+    print()
     return 0
 
 
@@ -169,7 +211,13 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
         if e.id in kb.learned:
             data["learned_questions"] = kb.learned[e.id]
         entries.append(data)
-    json.dump({"entries": entries}, sys.stdout, ensure_ascii=False, indent=1)
+    commune = _officers_values(args, kb.commune)
+    if isinstance(commune, str):
+        print(f"kb export: {commune}", file=sys.stderr)
+        return 1
+    json.dump(
+        {"entries": entries, "commune": commune.model_dump(mode="json")}, sys.stdout, ensure_ascii=False, indent=1
+    )
     print()
     return 0
 
@@ -379,6 +427,7 @@ COMMANDS = {
     ("kb", "check"): cmd_kb_check,
     ("kb", "build"): cmd_kb_build,
     ("kb", "export"): cmd_kb_export,
+    ("commune", "export"): cmd_commune_export,
     ("kb", "calibrate"): cmd_kb_calibrate,
 }
 
@@ -392,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    key = args.command if args.command != "kb" else ("kb", args.kb_command)
+    key = {"kb": ("kb", getattr(args, "kb_command", None)), "commune": ("commune", "export")}.get(
+        args.command, args.command
+    )
     try:
         from bot.settings import load
 
