@@ -19,6 +19,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.telegram import caidat as settings_flow
 from bot.channels.telegram import curator, officer, plan
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, button
@@ -92,6 +93,32 @@ def find(wizards: Wizards) -> ConversationHandler:
 
 def capnhat(wizards: Wizards) -> ConversationHandler:
     return _quietly(lambda: _capnhat(wizards))
+
+
+def caidat(wizards: Wizards) -> ConversationHandler:
+    return _quietly(lambda: _caidat(wizards))
+
+
+def _caidat(wizards: Wizards) -> ConversationHandler:
+    """/caidat: a section, a field, the value typed (or a pin sent), then Confirm."""
+    buttons = CallbackQueryHandler(button(settings_flow.on_button), pattern=kb.pattern("caidat"))
+    typed = MessageHandler(
+        filters.ChatType.PRIVATE & (filters.TEXT | filters.LOCATION) & ~filters.COMMAND & _TypedFor(wizards, "caidat"),
+        settings_flow.typed_value,
+    )
+    return ConversationHandler(
+        entry_points=[CommandHandler("caidat", _starts(wizards, "caidat", settings_flow.caidat))],
+        states={
+            settings_flow.CHOOSE: [buttons],
+            settings_flow.VALUE: [typed, buttons],
+            settings_flow.CONFIRM: [buttons, typed],
+        },
+        fallbacks=[],
+        allow_reentry=True,
+        conversation_timeout=WIZARD_TIMEOUT,
+        name="caidat",
+        persistent=True,
+    )
 
 
 def _capnhat(wizards: Wizards) -> ConversationHandler:

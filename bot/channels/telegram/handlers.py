@@ -59,6 +59,7 @@ async def send_entry(
             longitude=answer.location.longitude,
             title=answer.title[:100],
             address=gettext(lang, "Bình Lư commune, Lai Châu"),
+            reply_markup=kb.directions(answer.location.latitude, answer.location.longitude, lang),
         )
     return sent
 

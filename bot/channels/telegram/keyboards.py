@@ -44,6 +44,8 @@ _PATTERNS = {
     "manage": re.compile(r"^a:(unsched|recall):(\d{1,12})$"),
     "capnhat": re.compile(r"^a:(capok|capno):(\d{1,12})$"),
     "indicator": re.compile(r"^c:([a-z0-9-]{1,40})$"),
+    # /caidat: a section, a field, confirm / cancel, undo a change
+    "caidat": re.compile(r"^o:(s|f|u|ok|no)(?::([a-z0-9_.-]{1,50}))?$"),
 }
 
 
@@ -69,7 +71,7 @@ def parse(data: str | None) -> Callback | None:
             groups = m.groups()
             if kind == "section":
                 return Callback(kind, groups[0], int(groups[1]))
-            if kind in ("compose", "manage", "capnhat"):
+            if kind in ("compose", "manage", "capnhat", "caidat"):
                 return Callback(kind, groups[0], 0, groups[1] or "")
             if kind in ("feedback", "queue"):
                 return Callback(kind, groups[0], int(groups[1]), groups[2] or "")
@@ -158,6 +160,13 @@ def entry_buttons(
         rows.append(feedback_row(*feedback))
     rows.append([menu_button(lang)])
     return InlineKeyboardMarkup(rows)
+
+
+def directions(latitude: float, longitude: float, lang: str) -> InlineKeyboardMarkup:
+    """ "🧭 Directions" under a venue pin: the coordinates in the phone's map app (a universal link
+    that Google Maps, or the browser, opens)."""
+    url = f"https://www.google.com/maps/dir/?api=1&destination={latitude:.6f},{longitude:.6f}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(gettext(lang, "🧭 Directions"), url=url)]])
 
 
 def suggestion_buttons(

@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import Core
 from bot.channels.telegram import (
+    caidat,
     conversations,
     curator,
     errors,
@@ -94,6 +95,7 @@ BUTTONS = [
     (("compose",), officer.compose_button),
     (("manage",), officer.manage_button),
     (("capnhat",), plan.confirm_button),
+    (("caidat",), caidat.on_button),  # a /caidat button pressed after its conversation ended (undo)
 ]
 
 
@@ -209,6 +211,7 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     app.add_handler(conversations.announce(wizards))
     app.add_handler(conversations.find(wizards))
     app.add_handler(conversations.capnhat(wizards))
+    app.add_handler(conversations.caidat(wizards))
     app.add_handler(CommandHandler("officer", officer.officer_command))
     app.add_handler(CommandHandler("pending", officer.pending))
     app.add_handler(CommandHandler("sent", officer.sent))
