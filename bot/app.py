@@ -14,6 +14,7 @@ from bot.i18n import N_
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Commune
 from bot.knowledge.store import open_knowledge
+from bot.services.homestays import Homestays
 from bot.services.learned import LEARNED_FILE
 from bot.services.local_details import LocalDetails
 from bot.storage.db import DB_FILE, connect
@@ -43,12 +44,16 @@ class Core:
 
     def __post_init__(self) -> None:
         self.local = LocalDetails(self.db, self.kb.commune)
+        self.homestays = Homestays(self.db)
 
     @property
     def commune(self) -> Commune:
-        """The local details answers use: commune.yaml with the officers' values over it."""
+        """The local details answers use: commune.yaml with the officers' values over it, and the
+        homestays their owners listed and an officer approved."""
         assert self.local is not None
-        return self.local.effective()
+        effective = self.local.effective()
+        listed = self.homestays.approved()
+        return effective.model_copy(update={"homestays": [*effective.homestays, *listed]}) if listed else effective
 
     @classmethod
     def open(cls, knowledge: Path, data: Path) -> Core:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.i18n import format_date, gettext
-from bot.knowledge.schema import Commune, Contact, Entry, LocalText, Location
+from bot.knowledge.schema import Commune, Contact, Entry, Homestay, LocalText, Location
 from bot.text.normalize import fold
 
 
@@ -60,6 +60,36 @@ def _contact_fields(contact: Contact, lang: str) -> list[Field]:
     if contact.email:
         out.append(Field(gettext(lang, "Email"), contact.email, key="email"))
     return out
+
+
+MAX_STAYS = 10  # listed places shown in one answer; the rest are counted
+
+
+def _stays(stays: list[Homestay], lang: str, with_village: bool) -> list[str]:
+    """One line per listed place: name, village, phone, what it offers, since when it is listed."""
+    lines = []
+    for h in stays[:MAX_STAYS]:
+        parts = [h.name, h.village if with_village else "", h.phone, h.price]
+        line = ", ".join(x for x in parts if x)
+        about = h.description.get(lang)[0] if h.description else ""
+        if about:
+            line += f" — {about}"
+        if h.listed_since:
+            line += " " + gettext(lang, "(listed since {date})").format(date=format_date(h.listed_since, lang))
+        lines.append(line)
+    if len(stays) > MAX_STAYS:
+        lines.append(
+            gettext(lang, "…and {n} more: ask the commune for the full list.").format(n=len(stays) - MAX_STAYS)
+        )
+    return lines
+
+
+def _contact_owner(lang: str) -> str:
+    return gettext(
+        lang,
+        "Listed places are run by their owners: contact them directly. The commune lists them but does not "
+        "guarantee prices or services.",
+    )
 
 
 def commune_contacts(commune: Commune, lang: str) -> list[Field]:
@@ -123,11 +153,9 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
     if entry.category == "stay":
         if commune.homestays:
             answer.fields.append(
-                Field(
-                    gettext(lang, "Places to stay listed by the commune"),
-                    [", ".join(x for x in (h.name, h.village, h.phone) if x) for h in commune.homestays],
-                )
+                Field(gettext(lang, "Places to stay listed by the commune"), _stays(commune.homestays, lang, True))
             )
+            answer.notes.insert(0, _contact_owner(lang))
         else:
             answer.paragraphs.append(
                 gettext(
@@ -139,12 +167,8 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
             h for h in commune.homestays if fold(h.village).casefold().strip() == fold(entry.village).casefold().strip()
         ]
         if here:
-            answer.fields.append(
-                Field(
-                    gettext(lang, "Homestays listed in this village"),
-                    [", ".join(x for x in (h.name, h.phone) if x) for h in here],
-                )
-            )
+            answer.fields.append(Field(gettext(lang, "Homestays listed in this village"), _stays(here, lang, False)))
+            answer.notes.insert(0, _contact_owner(lang))
         else:
             answer.paragraphs.append(
                 gettext(

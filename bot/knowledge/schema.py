@@ -183,6 +183,9 @@ class Homestay(_Strict):
     village: str = ""
     phone: str = ""
     location: Location | None = None
+    listed_since: dt.date | None = None  # set for listings their owners made and an officer approved
+    description: LocalText = Field(default_factory=LocalText)
+    price: str = ""
 
     _phone = field_validator("phone")(classmethod(lambda cls, v: _phone(v)))
 

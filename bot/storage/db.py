@@ -169,6 +169,32 @@ def _m009_local_details(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m010_homestays(db: sqlite_utils.Database) -> None:
+    # homestays their owners list with /dangkyhomestay; shown only once an officer approved them
+    db.table("homestays").create(
+        {
+            "id": int,
+            "owner": int,  # the owner's Telegram user id (they may withdraw it)
+            "name": str,
+            "village": str,
+            "phone": str,
+            "latitude": float,
+            "longitude": float,
+            "photo": str,  # Telegram file_id
+            "description_vi": str,
+            "description_en": str,
+            "price": str,
+            "status": str,  # pending, approved, rejected, withdrawn, hidden
+            "submitted_at": str,
+            "decided_at": str,
+            "decided_by": int,
+        },
+        pk="id",
+    )
+    db.table("homestays").create_index(["status"])
+    db.table("homestays").create_index(["owner"])
+
+
 #: Applied in order, once each; the applied count is kept in PRAGMA user_version.
 MIGRATIONS: list[Migration] = [
     _m001_users,
@@ -180,6 +206,7 @@ MIGRATIONS: list[Migration] = [
     _m007_one_ticket_per_question,
     _m008_conversations,
     _m009_local_details,
+    _m010_homestays,
 ]
 
 

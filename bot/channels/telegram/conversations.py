@@ -20,7 +20,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram import caidat as settings_flow
-from bot.channels.telegram import curator, officer, plan
+from bot.channels.telegram import curator, homestay, officer, plan
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, button
 
@@ -117,6 +117,48 @@ def _caidat(wizards: Wizards) -> ConversationHandler:
         allow_reentry=True,
         conversation_timeout=WIZARD_TIMEOUT,
         name="caidat",
+        persistent=True,
+    )
+
+
+def dangkyhomestay(wizards: Wizards) -> ConversationHandler:
+    return _quietly(lambda: _dangkyhomestay(wizards))
+
+
+def _dangkyhomestay(wizards: Wizards) -> ConversationHandler:
+    """/dangkyhomestay (or "🏡 Bạn có homestay?"): an owner's listing, one question at a time."""
+    mine = _TypedFor(wizards, "homestay")
+    text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & mine
+    inputs = {
+        homestay.PIN: filters.ChatType.PRIVATE & (filters.TEXT | filters.LOCATION) & ~filters.COMMAND & mine,
+        homestay.PHOTO: filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL | filters.TEXT) & mine,
+    }
+    states: dict[object, list] = {}
+    for step in (
+        homestay.NAME,
+        homestay.VILLAGE,
+        homestay.PHONE,
+        homestay.PIN,
+        homestay.PHOTO,
+        homestay.ABOUT,
+        homestay.ABOUT_EN,
+        homestay.PRICE,
+        homestay.PREVIEW,
+    ):
+        handlers: list = [CallbackQueryHandler(button(homestay.pressed(step)), pattern=kb.pattern("homestay"))]
+        if step != homestay.PREVIEW:
+            handlers.insert(0, MessageHandler(inputs.get(step, text), homestay.typed(step)))
+        states[step] = handlers
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("dangkyhomestay", _starts(wizards, "homestay", homestay.start)),
+            CallbackQueryHandler(_starts(wizards, "homestay", homestay.start), pattern=re.compile(r"^hs:new$")),
+        ],
+        states=states,
+        fallbacks=[],
+        allow_reentry=True,
+        conversation_timeout=WIZARD_TIMEOUT,
+        name="dangkyhomestay",
         persistent=True,
     )
 

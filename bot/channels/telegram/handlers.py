@@ -51,6 +51,7 @@ async def send_entry(
             feedback=(log_id, entry_id),
             progress_of=entry_id if tracked else None,
             full_answer=entry_id if field else None,
+            list_yours=entry_id.startswith("stay."),
         )
         sent.append(await message.reply_text(chunk, reply_markup=markup if last else None))
     if answer.location is not None:

@@ -46,6 +46,10 @@ _PATTERNS = {
     "indicator": re.compile(r"^c:([a-z0-9-]{1,40})$"),
     # /caidat: a section, a field, confirm / cancel, undo a change
     "caidat": re.compile(r"^o:(s|f|u|ok|no)(?::([a-z0-9_.-]{1,50}))?$"),
+    # /dangkyhomestay: the owner's steps (a village, skip, send, cancel), withdraw; officers' decisions
+    "homestay": re.compile(r"^hs:(new|v|skip|send|cancel)(?::(\d{1,3}))?$"),
+    "listing": re.compile(r"^hs:(w)(?::(\d{1,12}))$"),
+    "vetting": re.compile(r"^hs:(a|r|h)(?::(\d{1,12}))$"),
 }
 
 
@@ -71,7 +75,7 @@ def parse(data: str | None) -> Callback | None:
             groups = m.groups()
             if kind == "section":
                 return Callback(kind, groups[0], int(groups[1]))
-            if kind in ("compose", "manage", "capnhat", "caidat"):
+            if kind in ("compose", "manage", "capnhat", "caidat", "homestay", "listing", "vetting"):
                 return Callback(kind, groups[0], 0, groups[1] or "")
             if kind in ("feedback", "queue"):
                 return Callback(kind, groups[0], int(groups[1]), groups[2] or "")
@@ -147,6 +151,7 @@ def entry_buttons(
     feedback: tuple[int, str] | None = None,
     progress_of: str | None = None,
     full_answer: str | None = None,
+    list_yours: bool = False,
 ) -> InlineKeyboardMarkup:
     """ "📄 Full answer" under a part of an answer (``full_answer``: the entry), related entries, a
     📈 progress button for plan entries with indicators (``progress_of``), 👍/👎 for the answer just
@@ -156,6 +161,8 @@ def entry_buttons(
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "📄 Full answer"), callback_data=entry_data(full_answer))])
     if progress_of is not None:
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "📈 Progress"), callback_data=f"G:{progress_of}")])
+    if list_yours:  # under the places to stay: owners list theirs (/dangkyhomestay)
+        rows.append([InlineKeyboardButton(gettext(lang, "🏡 Do you run a homestay?"), callback_data="hs:new")])
     if feedback is not None:
         rows.append(feedback_row(*feedback))
     rows.append([menu_button(lang)])

@@ -36,6 +36,7 @@ from bot.channels.telegram import (
     flood,
     forget,
     handoff,
+    homestay,
     jobs,
     officer,
     plan,
@@ -96,6 +97,8 @@ BUTTONS = [
     (("manage",), officer.manage_button),
     (("capnhat",), plan.confirm_button),
     (("caidat",), caidat.on_button),  # a /caidat button pressed after its conversation ended (undo)
+    (("listing",), homestay.withdraw),
+    (("vetting",), homestay.decide),
 ]
 
 
@@ -212,6 +215,7 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     app.add_handler(conversations.find(wizards))
     app.add_handler(conversations.capnhat(wizards))
     app.add_handler(conversations.caidat(wizards))
+    app.add_handler(conversations.dangkyhomestay(wizards))
     app.add_handler(CommandHandler("officer", officer.officer_command))
     app.add_handler(CommandHandler("pending", officer.pending))
     app.add_handler(CommandHandler("sent", officer.sent))

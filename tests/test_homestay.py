@@ -1,0 +1,96 @@
+"""/dangkyhomestay end to end: an owner lists a homestay, an officer approves it in the officers'
+group, and tourists' answers list it — nothing shown before approval; forged decisions refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import harness
+from tests.conftest import KNOWLEDGE
+from tests.fakebot import BOT_USER
+from tests.harness import ADMIN, buttons
+
+GROUP = -1009990001
+OWNER = 6601
+TOURIST = 6602
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    h = await harness.start(KNOWLEDGE, tmp_path / "data", officers_chat_id=GROUP)
+    yield h
+    await harness.stop(h)
+
+
+def _in_group(bot) -> dict:
+    """The officers' group message a button is under."""
+    return bot.api.message("…", user=BOT_USER, chat={"id": GROUP, "type": "supergroup", "title": "Cán bộ xã"})
+
+
+async def _list(bot, owner: dict, name: str = "Nhà Lò Văn Ún") -> dict:
+    """An owner's whole listing, skipping the optional steps; returns the officers' group message."""
+    first = await bot.reply_to("/dangkyhomestay", user=owner)
+    assert "Tên homestay" in first["text"]
+    await bot.reply_to(name, user=owner)
+    refused = await bot.reply_to("gọi em nhé", user=owner)  # typed as the village: villages are free text here
+    assert "số điện thoại" in refused["text"].lower()
+    bad = await bot.reply_to("không có số", user=owner)
+    assert bad["text"].startswith("Chưa nhận:") and "not a phone number" in bad["text"]
+    pin = await bot.reply_to("0912 345 678", user=owner)
+    assert "Bỏ qua" in [t for t, _ in buttons(pin)]
+    await bot.press("hs:skip", user=owner)  # no pin
+    photo = bot.api.sent("sendMessage", chat_id=owner["id"])[-1]
+    assert "ảnh" in photo["text"]
+    bot.api.push(
+        {
+            "message": bot.api.message(
+                user=owner, document={"file_id": "F1", "file_unique_id": "u1", "mime_type": "application/pdf"}
+            )
+        }
+    )
+    not_photo = await bot.api.wait_for_text("sendMessage", "not a photo", chat_id=owner["id"])
+    assert not_photo["text"].startswith("Chưa nhận:")
+    await bot.press("hs:skip", user=owner)
+    await bot.reply_to("Nhà sàn của người Lự, có bữa tối gia đình", user=owner)
+    await bot.press("hs:skip", user=owner)  # no English
+    preview = await bot.press("hs:skip", user=owner)  # no price
+    assert "hs:send" in [d for _, d in buttons(preview)] and name in preview["text"]
+    before = len(bot.api.sent("sendMessage", chat_id=GROUP))
+    await bot.press("hs:send", user=owner)
+    return (await bot.api.wait_for("sendMessage", count=before + 1, chat_id=GROUP))[before]
+
+
+async def test_a_listing_reaches_answers_after_one_approval_tap(bot):
+    owner = bot.api.user(OWNER, "vi")
+    request = await _list(bot, owner)
+    approve = next(d for _, d in buttons(request) if d.startswith("hs:a:"))
+    tourist = bot.api.user(TOURIST, "en")
+    before = await bot.reply_to("Is there a homestay in Binh Lu?", user=tourist)
+    assert "Lò Văn Ún" not in before["text"]  # nothing shown before approval
+    assert "hs:new" in [d for _, d in buttons(before)]  # "Do you run a homestay?"
+    forged = await bot.press(approve, method="answerCallbackQuery", user=tourist)
+    assert forged.get("show_alert")  # only officers decide
+    await bot.press(approve, user=bot.api.user(ADMIN, "vi"), message=_in_group(bot))
+    told = await bot.api.wait_for_text("sendMessage", "đã được duyệt", chat_id=OWNER)
+    assert "Nhà Lò Văn Ún" in told["text"]
+    after = await bot.reply_to("Is there a homestay in Binh Lu?", user=tourist)
+    assert "Nhà Lò Văn Ún" in after["text"] and "0912 345 678" in after["text"]
+    assert "listed since" in after["text"] and "contact them directly" in after["text"]
+    again = await bot.press(
+        approve, method="answerCallbackQuery", user=bot.api.user(ADMIN, "vi"), message=_in_group(bot)
+    )
+    assert again["text"] == "Việc này đã được xử lý rồi."  # a second tap changes nothing
+
+
+async def test_an_owner_withdraws_and_an_officer_hides(bot):
+    owner = bot.api.user(OWNER, "vi")
+    request = await _list(bot, owner, "Homestay Suối Mơ")
+    ident = next(d for _, d in buttons(request) if d.startswith("hs:a:")).split(":")[2]
+    officer = bot.api.user(ADMIN, "vi")
+    approved = await bot.press(f"hs:a:{ident}", user=officer, message=_in_group(bot))
+    assert f"hs:h:{ident}" in [d for _, d in buttons(approved)]
+    stranger = await bot.press(f"hs:w:{ident}", method="answerCallbackQuery", user=bot.api.user(TOURIST, "vi"))
+    assert stranger["text"] == "Việc này đã được xử lý rồi."
+    assert [h.name for h in bot.core.commune.homestays] == ["Homestay Suối Mơ"]  # not the stranger's to withdraw
+    await bot.press(f"hs:h:{ident}", user=officer, message=_in_group(bot))
+    assert bot.core.commune.homestays == []
