@@ -356,9 +356,9 @@ def _eval_dialogues(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def cmd_qr(args: argparse.Namespace) -> int:
-    from bot.channels.telegram.keyboards import payload_for
     from bot.knowledge.loader import load_or_raise
     from bot.services import qr
+    from bot.services.links import payload_for
 
     args.bot_username = args.bot_username or _settings(args).bot_username
     if not args.bot_username:

@@ -12,14 +12,14 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import gettext
+from bot.services import links
 
 WIDTH = 800
 CAPTION = 260  # pixels of caption below the code: title, instruction, @name
 BORDER = 4  # quiet zone, in modules
 
 
-def deep_link(bot_username: str, payload: str) -> str:
-    return f"https://t.me/{bot_username.lstrip('@')}?start={payload}"
+deep_link = links.deep_link  # the poster's code is the entry's deep link
 
 
 @cache

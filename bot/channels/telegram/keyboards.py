@@ -14,6 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import SECTIONS
 from bot.i18n import gettext
+from bot.services.links import entry_from_payload, payload_for
+
+__all__ = ["entry_from_payload", "payload_for"]  # re-exported: the handlers' and the tests' names for them
 
 PAGE_SIZE = 8
 MAX_CALLBACK = 64
@@ -199,17 +202,3 @@ def language_menu() -> InlineKeyboardMarkup:
 
 
 # --- deep links ---------------------------------------------------------------------------
-_PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def payload_for(entry_id: str) -> str:
-    """The /start payload for an entry: its id with '.' as '_' (ids never contain '_')."""
-    payload = entry_id.replace(".", "_")
-    assert _PAYLOAD_RE.match(payload), entry_id
-    return payload
-
-
-def entry_from_payload(payload: str) -> str | None:
-    if not _PAYLOAD_RE.match(payload or "") or "_" not in payload:
-        return None
-    return payload.replace("_", ".", 1)
