@@ -8,7 +8,8 @@ kb build          compile knowledge/ into the SQLite store
 kb export --json  print every entry with all its texts
 kb calibrate      fit the confidence to the knowledge base (writes knowledge/calibration.yaml)
 commune export    the local details in effect: commune.yaml with the officers' /caidat values over it
-run               start the Telegram bot
+run               start the Telegram bot (and the web guide when WEB_URL is set)
+web               serve the tourism guide and its map alone, on http://127.0.0.1:8080 by default
 health            exit 0 while the running bot talks to Telegram (the Docker HEALTHCHECK)
 backup            an online copy of the database, safe while the bot runs
 qr                printable QR posters that open the bot on an entry
@@ -17,6 +18,7 @@ qr                printable QR posters that open the bot on an entry
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -94,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     cos.add_parser(
         "export", help="print the effective local details (commune.yaml with the officers' /caidat values) as JSON"
     )
+    w = sub.add_parser("web", help="serve the tourism guide and map alone (no token needed)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    w.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     sub.add_parser("run", help="start the Telegram bot (TELEGRAM_BOT_TOKEN from the environment or .env)")
 
     h = sub.add_parser("health", help="exit 0 when the running bot talked to Telegram recently (for HEALTHCHECK)")
@@ -384,6 +389,29 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.app import Core
+    from bot.web.server import make_app, start
+
+    settings = _settings(args)
+    core = Core.open(_knowledge(args), _data(args))
+    app = make_app(core, settings.bot_username)
+
+    async def serve() -> None:
+        runner = await start(app, args.host, args.port)
+        print(f"the guide: http://{args.host}:{args.port}/  (map: /map, JSON: /api/guide.json); Ctrl+C stops")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: a clean stop, no traceback
+        asyncio.run(serve())
+    return 0
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     from bot.services.heartbeat import age
 
@@ -421,6 +449,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "run": cmd_run,
+    "web": cmd_web,
     "qr": cmd_qr,
     "health": cmd_health,
     "backup": cmd_backup,
