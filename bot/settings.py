@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), alias="BOT_DATA_DIR")
     knowledge_dir: Path = Field(default_factory=bundled_knowledge, alias="KNOWLEDGE_DIR")
     webhook_url: str = Field("", alias="WEBHOOK_URL")
+    web_url: str = Field("", alias="WEB_URL")  # the guide's public https:// address (Mini App); empty: no web
+    web_listen: str = Field("0.0.0.0", alias="WEB_LISTEN")
+    web_port: int = Field(8080, alias="WEB_PORT", ge=1, le=65535)
     webhook_secret: SecretStr = Field(SecretStr(""), alias="WEBHOOK_SECRET")
     webhook_listen: str = Field("0.0.0.0", alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(8443, alias="WEBHOOK_PORT", ge=1, le=65535)
@@ -78,12 +81,12 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value
 
-    @field_validator("webhook_url")
+    @field_validator("webhook_url", "web_url")
     @classmethod
     def _webhook(cls, value: str) -> str:
         if value and not value.startswith("https://"):
             raise ValueError("must be an https:// address Telegram can reach")
-        return value
+        return value.rstrip("/")
 
     @field_validator("webhook_secret")
     @classmethod

@@ -269,3 +269,31 @@ def test_the_map_pins_places_and_its_list_works_with_and_without_tiles(browser, 
         shown = WebDriverWait(browser, 5).until(seen.text_to_be_present_in_element(popup, "Ô Quy Hồ"))
         assert shown and "Directions" in browser.find_element(*popup).text  # usable with the tiles blocked
         assert "active" in browser.find_element(By.ID, "place.o-quy-ho-pass").get_attribute("class")
+
+
+async def test_with_web_url_the_bot_serves_the_guide_and_opens_it_as_a_mini_app(tmp_path):
+    import aiohttp
+
+    from tests import harness
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    h = await harness.start(
+        KNOWLEDGE, tmp_path / "data", web_url="https://guide.example.org/", web_listen="127.0.0.1", web_port=port
+    )
+    try:
+        (menu,) = await h.api.wait_for("setChatMenuButton")
+        button = menu["menu_button"]
+        assert button["type"] == "web_app" and button["web_app"]["url"] == "https://guide.example.org/map"
+        assert button["text"] == "🗺 Bản đồ du lịch"
+        answer = await h.reply_to("Where is Muong Lu lake?", user=h.api.user(7701, "en"))
+        rows = answer["reply_markup"]["inline_keyboard"]
+        apps = [b["web_app"]["url"] for row in rows for b in row if "web_app" in b]
+        assert apps == ["https://guide.example.org/?lang=en&item=place.muong-lu-lake"]
+        service = await h.reply_to("đăng ký khai sinh", user=h.api.user(7702, "vi"))
+        assert not [b for row in service["reply_markup"]["inline_keyboard"] for b in row if "web_app" in b]
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/api/guide.json") as r:
+            assert r.status == 200 and (await r.json())["sections"][0]["id"] == "places"
+    finally:
+        await harness.stop(h)

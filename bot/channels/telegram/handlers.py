@@ -28,14 +28,22 @@ from bot.knowledge.store import prefix_search
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+GUIDE = ("place", "tour", "stay", "event", "travel", "ocop")  # entries the web guide shows
 
 
 async def send_entry(
-    message: Message, core: Core, entry_id: str, lang: str, log_id: int = 0, field: str | None = None
+    message: Message,
+    core: Core,
+    entry_id: str,
+    lang: str,
+    log_id: int = 0,
+    field: str | None = None,
+    web: str = "",
 ) -> list[Message]:
     """An answer: HTML chunks; related entries, 👍/👎 and the menu under the last one; a venue
     pin when the place's coordinates are known. ``log_id`` ties votes to the logged question.
-    With ``field``, only that part of the answer, and a button for the whole of it."""
+    With ``field``, only that part of the answer, and a button for the whole of it. ``web``: the
+    guide's address (WEB_URL), for a button opening a tourism entry in the guide as a Mini App."""
     answer = core.answer(entry_id, lang, field)
     if answer is None:
         await message.reply_text(escape(status_text(Status.NONE, lang)), reply_markup=kb.main_menu(lang))
@@ -52,6 +60,7 @@ async def send_entry(
             progress_of=entry_id if tracked else None,
             full_answer=entry_id if field else None,
             list_yours=entry_id.startswith("stay."),
+            guide=f"{web}/?lang={lang}&item={entry_id}" if web and entry_id.split(".")[0] in GUIDE else None,
         )
         sent.append(await message.reply_text(chunk, reply_markup=markup if last else None))
     if answer.location is not None:
@@ -72,7 +81,7 @@ async def start(update: Update, context: BotContext, message: Message, user: Use
     if context.args:
         entry_id = kb.entry_from_payload(context.args[0])
         if entry_id and core.engine.entry(entry_id):
-            await send_entry(message, core, entry_id, lang)
+            await send_entry(message, core, entry_id, lang, web=context.settings.web_url)
             return
     name = escape(user.first_name)
     hello = gettext(lang, "Hello {name}!").format(name=name).replace(" !", "!")
@@ -155,7 +164,9 @@ async def text_message(update: Update, context: BotContext) -> None:
         turn = context.dialogues.last(chat_id, user_id or 0)
         if turn is not None:
             turn.log_id = log_id
-        sent = await send_entry(message, core, result.entry_id, result.lang, log_id, field=result.field)
+        sent = await send_entry(
+            message, core, result.entry_id, result.lang, log_id, field=result.field, web=context.settings.web_url
+        )
         for m in sent:
             context.dialogues.sent(chat_id, m.message_id, result.entry_id)
         return
@@ -200,7 +211,7 @@ async def navigate(update: Update, context: BotContext, data: kb.Callback, messa
     elif data.kind == "entry":
         if update.effective_user is not None:
             context.dialogues.answered(message.chat_id, update.effective_user.id, data.arg)
-        for m in await send_entry(message, core, data.arg, lang):
+        for m in await send_entry(message, core, data.arg, lang, web=context.settings.web_url):
             context.dialogues.sent(message.chat_id, m.message_id, data.arg)
     elif data.kind == "langmenu":
         await _edit_or_send(message, gettext(lang, "Choose your language:"), kb.language_menu())

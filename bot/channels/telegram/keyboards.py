@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.app import SECTIONS
 from bot.i18n import gettext
@@ -155,6 +155,7 @@ def entry_buttons(
     progress_of: str | None = None,
     full_answer: str | None = None,
     list_yours: bool = False,
+    guide: str | None = None,
 ) -> InlineKeyboardMarkup:
     """ "📄 Full answer" under a part of an answer (``full_answer``: the entry), related entries, a
     📈 progress button for plan entries with indicators (``progress_of``), 👍/👎 for the answer just
@@ -164,6 +165,8 @@ def entry_buttons(
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "📄 Full answer"), callback_data=entry_data(full_answer))])
     if progress_of is not None:
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "📈 Progress"), callback_data=f"G:{progress_of}")])
+    if guide is not None:  # the entry in the web guide, inside Telegram (a Mini App)
+        rows.insert(0, [InlineKeyboardButton(gettext(lang, "🗺 Open in the travel guide"), web_app=WebAppInfo(guide))])
     if list_yours:  # under the places to stay: owners list theirs (/dangkyhomestay)
         rows.append([InlineKeyboardButton(gettext(lang, "🏡 Do you run a homestay?"), callback_data="hs:new")])
     if feedback is not None:

@@ -9,7 +9,7 @@ import sys
 from hashlib import sha256
 from pathlib import Path
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -111,13 +111,33 @@ async def post_init(app: Application) -> None:
     await broadcaster.bot.initialize()
     broadcaster.start()
     jobs.start(app, webhook=bool(app.bot_data["settings"].webhook_url))
+    await start_web(app)
 
 
 async def post_stop(app: Application) -> None:
-    """Let the broadcasts in flight finish recording their outcome."""
+    """Let the broadcasts in flight finish recording their outcome; stop the web guide."""
     broadcaster = app.bot_data["broadcaster"]
     await broadcaster.stop()
     await broadcaster.bot.shutdown()
+    runner = app.bot_data.pop("web_runner", None)
+    if runner is not None:
+        await runner.cleanup()
+
+
+async def start_web(app: Application) -> None:
+    """With WEB_URL set: the guide served from this process, and the chat's menu button opening its
+    map as a Mini App."""
+    settings: Settings = app.bot_data["settings"]
+    if not settings.web_url:
+        return
+    from bot.web.server import make_app, start
+
+    web_app = make_app(app.bot_data["core"], app.bot.username, settings.bot_token or "")
+    app.bot_data["web_runner"] = await start(web_app, settings.web_listen, settings.web_port)
+    # one menu button for everyone: the page itself follows the user's Telegram language
+    await app.bot.set_chat_menu_button(
+        menu_button=MenuButtonWebApp(gettext("vi", "🗺 Travel map"), WebAppInfo(f"{settings.web_url}/map"))
+    )
 
 
 class HeartbeatRequest(HTTPXRequest):
