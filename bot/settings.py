@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     broadcast_concurrency: PositiveInt = Field(32, alias="BROADCAST_CONCURRENCY")  # may repeat after a crash
     retention_days: PositiveInt = Field(180, alias="QUESTION_RETENTION_DAYS")  # how long questions are kept
     flood_limit: PositiveInt = Field(20, alias="FLOOD_LIMIT")  # messages a minute before the bot goes quiet
+    http_client: Literal["aiohttp", "httpx"] = Field("aiohttp", alias="HTTP_CLIENT")  # how the bot talks to Telegram
     bot_username: str = Field("", alias="BOT_USERNAME")  # for QR posters' links (t.me/<it>)
 
     @field_validator("token", mode="before")

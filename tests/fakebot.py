@@ -68,6 +68,7 @@ class FakeBotAPI:
         self.failures: dict[str, list[Failure]] = {}
         self.chat_failures: dict[str, list[Failure]] = {}  # chat id → failures for sends to it
         self.delays: dict[str, float] = {}
+        self.drops: list[str] = []  # methods whose next call has its connection dropped, unanswered
         self._update_ids = itertools.count(1)
         self.acked = 0  # the highest update id the bot has confirmed (by asking for the next offset)
         self._acked = asyncio.Condition()
@@ -244,6 +245,11 @@ class FakeBotAPI:
             params = {k: (_decode(v) if isinstance(v, str) else v.file.read()) for k, v in form.items()}
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
+        if method in self.drops:  # the connection goes away mid-request, as a flaky network does
+            self.drops.remove(method)
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
         response = (
             self._unknown(method)
             or self._invalid(method, params)

@@ -5,7 +5,7 @@ bucket, so a large broadcast can never starve them; the broadcast rate is set be
 Telegram's overall limit to leave that headroom.
 
 The global pace is taken by the broadcast bot's HTTP request itself, at the moment the
-request leaves (see ``PacedRequest``), for every request it makes — a photo and its long text
+request leaves (see ``broadcast.paced``), for every request it makes — a photo and its long text
 are two. Slots are spaced evenly (no burst credit: after a stall the pace resumes, it does not
 catch up), and a sliding window caps the count outright, the way Telegram counts. The window
 is a little longer than a second (``slack``): requests leave a few milliseconds after their slot

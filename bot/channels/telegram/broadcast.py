@@ -14,14 +14,12 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.i18n import format_number, gettext
 from bot.knowledge.schema import Topic
@@ -66,17 +64,15 @@ def progress_text(counts: dict[str, int], lang: str, final: bool) -> str:
     )
 
 
-class PacedRequest(HTTPXRequest):
-    """The broadcast bot's HTTP requests, each taking a slot of the broadcast pace as it leaves."""
+def paced(limiter: RateLimiter) -> Callable[[str], Awaitable[None]]:
+    """The hook that makes each of the broadcast bot's requests take a slot of the pace as it leaves
+    (see http.Observed); getMe, logOut and close are not messages."""
 
-    def __init__(self, limiter: RateLimiter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.limiter = limiter
-
-    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def before(url: str) -> None:
         if not url.endswith(("/getMe", "/logOut", "/close")):
-            await self.limiter.acquire()
-        return await super().do_request(url, *args, **kwargs)
+            await limiter.acquire()
+
+    return before
 
 
 @dataclass(frozen=True)

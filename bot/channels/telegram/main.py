@@ -25,7 +25,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.app import Core
 from bot.channels.telegram import (
@@ -37,6 +36,7 @@ from bot.channels.telegram import (
     forget,
     handoff,
     homestay,
+    http,
     jobs,
     officer,
     plan,
@@ -46,7 +46,7 @@ from bot.channels.telegram import (
 from bot.channels.telegram import handlers as h
 from bot.channels.telegram import keyboards as keys
 from bot.channels.telegram import stats as stats_handlers
-from bot.channels.telegram.broadcast import Broadcaster, PacedRequest
+from bot.channels.telegram.broadcast import Broadcaster, paced
 from bot.channels.telegram.context import CONTEXT_TYPES, BotApplication, button, stale_button
 from bot.channels.telegram.persistence import ConversationStore
 from bot.channels.telegram.updates import InOrderPerConversation
@@ -140,20 +140,6 @@ async def start_web(app: Application) -> None:
     )
 
 
-class HeartbeatRequest(HTTPXRequest):
-    """The getUpdates connection: every successful answer from Telegram is a heartbeat."""
-
-    def __init__(self, heartbeat: Heartbeat, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.heartbeat = heartbeat
-
-    async def do_request(self, *args, **kwargs):
-        code, payload = await super().do_request(*args, **kwargs)
-        if code == 200:
-            self.heartbeat.beat()
-        return code, payload
-
-
 #: Every message is HTML (texts are escaped where they are built), quotes no message unless asked,
 #: and shows no link preview.
 DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
@@ -162,7 +148,8 @@ DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewO
 def broadcast_bot(settings: Settings, limiter: RateLimiter) -> ExtBot:
     """A Bot of its own for broadcasts: its own connections and its own pacing, so that a large
     broadcast never queues the answers to people's questions behind it."""
-    request = PacedRequest(limiter, connection_pool_size=settings.broadcast_concurrency + 4)
+    inner = http.make(settings.http_client, connection_pool_size=settings.broadcast_concurrency + 4)
+    request = http.Observed(inner, before=paced(limiter))
     return ExtBot(settings.bot_token, base_url=settings.api_base_url, request=request, defaults=DEFAULTS)
 
 
@@ -172,16 +159,21 @@ def build_application(core: Core, settings: Settings) -> BotApplication:
     app = (
         ApplicationBuilder()
         .token(settings.bot_token)
-        .get_updates_request(HeartbeatRequest(heartbeat, connection_pool_size=1, read_timeout=20))
+        # the getUpdates connection: every successful answer from Telegram is a heartbeat
+        .get_updates_request(
+            http.Observed(
+                http.make(settings.http_client, connection_pool_size=1, read_timeout=20),
+                after=lambda status: heartbeat.beat() if status == 200 else None,
+            )
+        )
         .base_url(settings.api_base_url)
         .defaults(DEFAULTS)
         .context_types(CONTEXT_TYPES)
         .persistence(ConversationStore(core.db))
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
-        # up to 32 updates handled at once, over a pool of connections sized to match: a larger
-        # pool only makes every request scan more idle connections
+        # up to 32 updates handled at once, over a pool of connections sized to match
         .concurrent_updates(InOrderPerConversation(32))
-        .connection_pool_size(40)
+        .request(http.make(settings.http_client, connection_pool_size=40))
         # replies: 20 a minute in groups, and a RetryAfter is waited out and retried, not lost;
         # no overall cap here — broadcasts are paced separately, below Telegram's limit
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=20, group_time_period=60, max_retries=3))
