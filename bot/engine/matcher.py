@@ -20,6 +20,7 @@ knowledge base itself (never on an evaluation set).
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Mapping
@@ -308,7 +309,8 @@ class Matcher:
                     partial[i] = partial.get(i, 0.0) + fw.weight
         if not partial:
             return ranking
-        candidates = sorted(partial, key=partial.__getitem__, reverse=True)[: max(limit * 6, 30)]
+        # the best few by partial score, without sorting the thousands a large base may touch
+        candidates = heapq.nlargest(max(limit * 6, 30), partial, key=partial.__getitem__)
         qnorm = math.sqrt(sum(w.weight * w.weight for w in weights.values()))
         known_total = total - unknown
         blend = dict(RANK_BLEND)
