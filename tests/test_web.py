@@ -218,7 +218,10 @@ def _tiles_app(core: Core, base: str) -> web.Application:
 
 
 def test_the_guide_in_a_browser_in_both_languages(browser, tmp_path):
+    from urllib.parse import quote
+
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     core = _core(tmp_path)
     with _Server(lambda base: make_app(core, "binhlu_bot", TOKEN)) as base:
@@ -237,6 +240,11 @@ def test_the_guide_in_a_browser_in_both_languages(browser, tmp_path):
         assert ask == "https://t.me/binhlu_bot?start=place_chu-va-6"
         item.find_element(By.LINK_TEXT, "Chu Va 8 village").click()  # a related item, on the same page
         assert browser.current_url.endswith("#place.chu-va-8")
+        # opened by Telegram as a Mini App: the page follows the Telegram user's language
+        telegram = "tgWebAppData=" + quote(f"user={quote(json.dumps({'id': 5, 'language_code': 'en'}))}&auth_date=1")
+        browser.get(f"{base}/#{telegram}&tgWebAppVersion=8.0")
+        WebDriverWait(browser, 5).until(lambda b: "lang=en" in b.current_url)
+        assert browser.find_element(By.CSS_SELECTOR, "html").get_attribute("lang") == "en"
         assert _errors(browser) == []
 
 
