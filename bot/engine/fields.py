@@ -64,7 +64,11 @@ class FieldFinder:
         """Blank out every occurrence of ``phrase`` in ``text``; True if there was one."""
         found = False
         n = len(phrase)
+        first = phrase[0][0]
         for i in range(len(text) - n + 1):
+            w = text[i]
+            if w is None or w[0] != first:  # cheap test first: most positions start no phrase
+                continue
             window = text[i : i + n]
             if all(w is not None and _same(w, p) for w, p in zip(window, phrase, strict=True)):
                 text[i : i + n] = [None] * n
@@ -75,9 +79,12 @@ class FieldFinder:
         """The parts named, and the (folded) words left once their phrases are taken out. A phrase
         that is part of ``title`` names the subject, not a part ("hỗ trợ chi phí mai táng")."""
         text: list[Word | None] = list(self.normalise(question))
+        present = {w[0] for w in text if w is not None}
         own: list[Word | None] = list(_words(title))
         asked = set()
-        for phrase, name in self._phrases:
+        for phrase, name in self._phrases:  # longest first; only phrases whose words all occur
+            if any(p[0] not in present for p in phrase):
+                continue
             if self._take(text, phrase) and not (own and self._take(own[:], phrase)):
                 asked.add(name)
         return asked, [w[0] for w in text if w is not None]
