@@ -71,13 +71,14 @@ class Core:
         self.kb, self.engine = kb, engine
         self.local = LocalDetails(self.db, kb.commune)
 
-    def answer(self, entry_id: str, lang: str, field: str | None = None) -> Answer | None:
-        """The entry's answer; with ``field``, only that part of it (see compose.precise)."""
+    def answer(self, entry_id: str, lang: str, field: str | None = None, question: str = "") -> Answer | None:
+        """The entry's answer; with ``field``, only that part of it (see compose.precise); ``question``:
+        what was asked, when the answer can use it (the village named, for places to stay)."""
         entry = self.engine.entry(entry_id)
         if entry is None:
             return None
         titles = {r: e.title.get(lang) for r in entry.related if (e := self.engine.entry(r))}
-        full = compose(entry, lang, self.commune, titles)
+        full = compose(entry, lang, self.commune, titles, question)
         return precise(full, field, lang) if field else full
 
     def section(self, key: str, lang: str) -> list[tuple[str, str]]:

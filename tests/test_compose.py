@@ -150,3 +150,19 @@ def test_english_answers_name_tours_in_english_and_cite_sections(kb):
         text = _text(kb, entry.id, "en", Commune())
         assert "mục" not in text.split("Source:")[-1], entry.id  # "section 2.1.3", not "mục 2.1.3"
     assert "mục 2.1.3" in _text(kb, "tour.chu-va-peak", "vi", Commune())
+
+
+def test_places_to_stay_in_the_village_asked_about_come_first(kb):
+    from bot.knowledge.schema import Homestay
+
+    commune = Commune(
+        homestays=[
+            Homestay(name="Nhà A", village="Nà Phát", phone="0912 000 001"),
+            Homestay(name="Nhà B", village="Chu Va 8", phone="0912 000 002"),
+        ]
+    )
+    entry = kb.by_id()["stay.homestay"]
+    asked = render_plain(compose(entry, "vi", commune, question="homestay ở Chu Va 8?"), "vi")
+    assert asked.index("Nhà B") < asked.index("Nhà A")
+    plain = render_plain(compose(entry, "vi", commune), "vi")
+    assert plain.index("Nhà A") < plain.index("Nhà B")  # no village named: as listed

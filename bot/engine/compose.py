@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.i18n import format_date, gettext
 from bot.knowledge.schema import Commune, Contact, Entry, Homestay, LocalText, Location
-from bot.text.normalize import fold
+from bot.text.normalize import clean, fold, tokens
 
 
 @dataclass
@@ -65,6 +65,13 @@ def _contact_fields(contact: Contact, lang: str) -> list[Field]:
 MAX_STAYS = 10  # listed places shown in one answer; the rest are counted
 
 
+def _village_first(stays: list[Homestay], question: str) -> list[Homestay]:
+    """The places in a village the question names ("homestay ở Chu Va 8") before the others."""
+    words = lambda text: f" {' '.join(fold(t) for t in tokens(clean(text)))} "
+    asked = words(question)
+    return sorted(stays, key=lambda h: not (h.village and words(h.village) in asked))
+
+
 def _stays(stays: list[Homestay], lang: str, with_village: bool) -> list[str]:
     """One line per listed place: name, village, phone, what it offers, since when it is listed."""
     lines = []
@@ -102,8 +109,11 @@ def commune_contacts(commune: Commune, lang: str) -> list[Field]:
     return out
 
 
-def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | None = None) -> Answer:
-    """The answer for ``entry`` in ``lang``. ``titles`` maps related ids to their titles."""
+def compose(
+    entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | None = None, question: str = ""
+) -> Answer:
+    """The answer for ``entry`` in ``lang``. ``titles`` maps related ids to their titles; ``question``,
+    when given, puts the places to stay of a village it names first."""
     paragraphs = [p.strip() for p in entry.answer.get(lang).strip().split("\n\n") if p.strip()]
     answer = Answer(entry.id, entry.title.get(lang), paragraphs)
     s = entry.service
@@ -153,7 +163,10 @@ def compose(entry: Entry, lang: str, commune: Commune, titles: dict[str, str] | 
     if entry.category == "stay":
         if commune.homestays:
             answer.fields.append(
-                Field(gettext(lang, "Places to stay listed by the commune"), _stays(commune.homestays, lang, True))
+                Field(
+                    gettext(lang, "Places to stay listed by the commune"),
+                    _stays(_village_first(commune.homestays, question), lang, True),
+                )
             )
             answer.notes.insert(0, _contact_owner(lang))
         else:

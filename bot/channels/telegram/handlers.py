@@ -39,12 +39,13 @@ async def send_entry(
     log_id: int = 0,
     field: str | None = None,
     web: str = "",
+    question: str = "",
 ) -> list[Message]:
     """An answer: HTML chunks; related entries, 👍/👎 and the menu under the last one; a venue
     pin when the place's coordinates are known. ``log_id`` ties votes to the logged question.
     With ``field``, only that part of the answer, and a button for the whole of it. ``web``: the
     guide's address (WEB_URL), for a button opening a tourism entry in the guide as a Mini App."""
-    answer = core.answer(entry_id, lang, field)
+    answer = core.answer(entry_id, lang, field, question)
     if answer is None:
         await message.reply_text(escape(status_text(Status.NONE, lang)), reply_markup=kb.main_menu(lang))
         return []
@@ -165,7 +166,14 @@ async def text_message(update: Update, context: BotContext) -> None:
         if turn is not None:
             turn.log_id = log_id
         sent = await send_entry(
-            message, core, result.entry_id, result.lang, log_id, field=result.field, web=context.settings.web_url
+            message,
+            core,
+            result.entry_id,
+            result.lang,
+            log_id,
+            field=result.field,
+            web=context.settings.web_url,
+            question=text,
         )
         for m in sent:
             context.dialogues.sent(chat_id, m.message_id, result.entry_id)
