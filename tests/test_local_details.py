@@ -77,3 +77,17 @@ def test_commune_export_shows_the_effective_values_and_kb_check_validates_them(t
     )
     check = _cli("--knowledge", str(knowledge_copy), "--data-dir", str(tmp_path), "kb", "check")
     assert check.returncode == 1 and "outside the commune's area" in check.stderr and "Traceback" not in check.stderr
+
+
+def test_an_owner_edits_a_listing_by_sending_it_again_and_it_replaces_the_old_once_approved(core):
+    from bot.services.homestays import Draft
+
+    first = core.homestays.submit(7, Draft(name="Nhà Ún", village="Chu Va 6", phone="0912 000 111"))
+    core.homestays.approve(first, 1)
+    again = core.homestays.submit(7, Draft(name="nhà ún", village="Chu Va 6", phone="0912 999 888"))
+    assert [h.phone for h in core.commune.homestays] == ["0912 000 111"]  # the old one until approval
+    core.homestays.approve(again, 1)
+    assert [h.phone for h in core.commune.homestays] == ["0912 999 888"]
+    other = core.homestays.submit(8, Draft(name="Nhà Ún", village="Nà Phát", phone="0912 555 444"))
+    core.homestays.approve(other, 1)  # another owner's place of the same name is another place
+    assert len(core.commune.homestays) == 2

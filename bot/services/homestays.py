@@ -1,8 +1,10 @@
 """Homestays their owners list themselves (/dangkyhomestay), shown only after an officer approves.
 
 A listing is ``pending`` until an officer approves or rejects it; an owner may withdraw their own,
-and an officer may hide any. Each decision is one compare-and-set (a second tap, or two officers at
-once, change nothing) written with its audit line in one transaction.
+and an officer may hide any. To edit, an owner sends the listing again under the same name: once
+approved, the new one replaces the old (until then the old one stays shown). Each decision is one
+compare-and-set (a second tap, or two officers at once, change nothing) written with its audit line
+in one transaction.
 """
 
 from __future__ import annotations
@@ -87,7 +89,23 @@ class Homestays:
         return True
 
     def approve(self, ident: int, officer: int) -> bool:
-        return self._decide(ident, officer, ("pending",), "approved")
+        """Approve a pending listing; an owner's earlier approved listing of the same name is the one
+        this edits, and it is replaced in the same transaction (an edit shows only once approved)."""
+        with self.db.atomic():
+            if not self._decide(ident, officer, ("pending",), "approved"):
+                return False
+            row = self.get(ident) or {}
+            name = " ".join(str(row.get("name", "")).casefold().split())  # SQLite's lower() is ASCII only
+            for old in self.db.query(
+                "select id, name from homestays where owner = ? and status = 'approved' and id != ?",
+                [row.get("owner"), ident],
+            ):
+                if " ".join(old["name"].casefold().split()) == name:
+                    self.db.execute(
+                        "update homestays set status = 'replaced', decided_at = ?, decided_by = ? where id = ?",
+                        [now_iso(), officer, old["id"]],
+                    )
+        return True
 
     def reject(self, ident: int, officer: int) -> bool:
         return self._decide(ident, officer, ("pending",), "rejected")

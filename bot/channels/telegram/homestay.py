@@ -105,7 +105,13 @@ async def start(update: Update, context: BotContext) -> object:
     _draft(context, user.id, Draft())
     await context.bot.send_message(
         chat.id if chat else user.id,
-        escape(gettext(lang, "List your homestay. Its name:")),
+        escape(
+            gettext(lang, "List your homestay. Its name:")
+            + "\n"
+            + gettext(
+                lang, "(To change a listing, send it again under the same name: once approved, it replaces the old.)"
+            )
+        ),
     )
     return NAME
 
