@@ -6,6 +6,7 @@ All functions work on *folded* tokens (no diacritics, ``đ`` already ``d``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x)?"
 _RHYME = r"(?:[aeiouy]{1,3})(?:ch|ng|nh|c|m|n|p|t)?"
@@ -15,16 +16,19 @@ _TONE_KEYS = "sfrxjz"
 _TELEX_VOWELS = (("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
 
 
+@lru_cache(maxsize=65536)  # pure, on tokens: each distinct one is worked out once
 def is_syllable(token: str) -> bool:
     """True when a folded token has the shape of a Vietnamese syllable."""
     return len(token) <= 7 and _SYLLABLE_RE.fullmatch(token) is not None
 
 
+@lru_cache(maxsize=65536)  # pure, on tokens: each distinct one is worked out once
 def spelling_variant(token: str) -> str:
     """Merge the i/y spelling variants of open syllables ("ký"/"kí", "lý"/"lí")."""
     return _I_Y_RE.sub(r"\1i", token)
 
 
+@lru_cache(maxsize=65536)  # pure, on tokens: each distinct one is worked out once
 def decode_telex(token: str) -> str | None:
     """The folded syllable a Telex leftover stands for ("thur" → "thu", "ddang" → "dang"), if any."""
     if is_syllable(token) or not token.isalpha():
@@ -45,6 +49,7 @@ def decode_telex(token: str) -> str | None:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s", "e")
 
 
+@lru_cache(maxsize=65536)  # pure, on tokens: each distinct one is worked out once
 def stem(token: str) -> str:
     """A light English stemmer for tokens that are not Vietnamese syllables."""
     if len(token) < 4 or is_syllable(token) or not token.isalpha():
