@@ -28,6 +28,8 @@ RUN groupadd --system --gid 10001 bot \
 
 USER 10001:10001
 VOLUME ["/data"]
+# the web travel guide, served when WEB_URL is set (WEB_PORT, default 8080), behind your TLS proxy
+EXPOSE 8080
 
 # healthy only while the bot really talks to Telegram (a heartbeat written on every poll)
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "-m", "bot", "health"]
