@@ -12,12 +12,13 @@ from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
 from bot.i18n import N_
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.schema import Commune
+from bot.knowledge.schema import Commune, Homestay
 from bot.knowledge.store import open_knowledge
 from bot.services.homestays import Homestays
 from bot.services.learned import LEARNED_FILE
 from bot.services.local_details import LocalDetails
 from bot.storage.db import DB_FILE, connect
+from bot.text.normalize import clean, fold, tokens
 
 #: The menu's sections, the same in every channel: key → (label msgid, entry categories).
 SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -80,6 +81,18 @@ class Core:
         titles = {r: e.title.get(lang) for r in entry.related if (e := self.engine.entry(r))}
         full = compose(entry, lang, self.commune, titles, question)
         return precise(full, field, lang) if field else full
+
+    def stays_matching(self, query: str) -> list[Homestay]:
+        """The listed places to stay whose name or village the query names (inline search)."""
+        words = set(tokens(fold(clean(query))))
+        if not words:
+            return []
+
+        def named(h: Homestay) -> bool:
+            own = set(tokens(fold(clean(f"{h.name} {h.village}"))))
+            return len(words & own) >= min(2, len(words))
+
+        return [h for h in self.commune.homestays if named(h)]
 
     def section(self, key: str, lang: str) -> list[tuple[str, str]]:
         """The (id, title) of every entry in menu section ``key``, in knowledge-base order."""

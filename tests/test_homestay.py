@@ -68,6 +68,9 @@ async def test_a_listing_reaches_answers_after_one_approval_tap(bot):
     before = await bot.reply_to("Is there a homestay in Binh Lu?", user=tourist)
     assert "Lò Văn Ún" not in before["text"]  # nothing shown before approval
     assert "hs:new" in [d for _, d in buttons(before)]  # "Do you run a homestay?"
+    bot.api.inline("Lò Văn Ún", user=tourist)
+    (hidden,) = await bot.api.wait_for("answerInlineQuery")
+    assert not [r for r in hidden["results"] if "Lò Văn Ún" in r["title"]]  # not in inline search either
     forged = await bot.press(approve, method="answerCallbackQuery", user=tourist)
     assert forged.get("show_alert")  # only officers decide
     await bot.press(approve, user=bot.api.user(ADMIN, "vi"), message=_in_group(bot))
@@ -76,6 +79,9 @@ async def test_a_listing_reaches_answers_after_one_approval_tap(bot):
     after = await bot.reply_to("Is there a homestay in Binh Lu?", user=tourist)
     assert "Nhà Lò Văn Ún" in after["text"] and "0912 345 678" in after["text"]
     assert "listed since" in after["text"] and "contact them directly" in after["text"]
+    bot.api.inline("homestay Lo Van Un", user=tourist)
+    found = (await bot.api.wait_for("answerInlineQuery", count=2))[1]
+    assert [r["title"] for r in found["results"] if r["id"].startswith("stay-")] == ["🏡 Nhà Lò Văn Ún"]
     again = await bot.press(
         approve, method="answerCallbackQuery", user=bot.api.user(ADMIN, "vi"), message=_in_group(bot)
     )

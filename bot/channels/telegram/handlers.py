@@ -263,4 +263,19 @@ async def inline_query(update: Update, context: BotContext) -> None:
                 input_message_content=InputTextMessageContent(body, parse_mode=ParseMode.HTML),
             )
         )
-    await query.answer(results, cache_time=300, is_personal=False)
+    for n, stay in enumerate(core.stays_matching(text)[:10] if text else []):  # listed places to stay
+        line = " · ".join(x for x in (stay.village, stay.phone, stay.price) if x)
+        body = f"🏡 <b>{escape(stay.name)}</b>\n{escape(line)}"
+        about = stay.description.get(lang)[0] if stay.description else ""
+        if about:
+            body += f"\n{escape(about)}"
+        body += "\n<i>" + escape(gettext(lang, "Contact the owner directly.")) + "</i>"
+        results.append(
+            InlineQueryResultArticle(
+                id=f"stay-{n}",
+                title=f"🏡 {stay.name}"[:200],
+                description=line[:200],
+                input_message_content=InputTextMessageContent(body, parse_mode=ParseMode.HTML),
+            )
+        )
+    await query.answer(results[:50], cache_time=300, is_personal=False)
