@@ -100,3 +100,21 @@ async def test_an_owner_withdraws_and_an_officer_hides(bot):
     assert [h.name for h in bot.core.commune.homestays] == ["Homestay Suối Mơ"]  # not the stranger's to withdraw
     await bot.press(f"hs:h:{ident}", user=officer, message=_in_group(bot))
     assert bot.core.commune.homestays == []
+
+
+async def test_many_places_to_stay_come_a_page_at_a_time(bot):
+    from bot.services.homestays import Draft
+
+    for n in range(1, 24):
+        ident = bot.core.homestays.submit(
+            7000 + n, Draft(name=f"Nhà số {n:02d}", village="Chu Va 6", phone="0912 000 111")
+        )
+        bot.core.homestays.approve(ident, ADMIN)
+    tourist = bot.api.user(TOURIST, "vi")
+    answer = await bot.reply_to("homestay ở Bình Lư", user=tourist)
+    assert "Nhà số 10" in answer["text"] and "Nhà số 11" not in answer["text"]
+    assert "…và 13 nơi nữa" in answer["text"]
+    second = await bot.press("sp:1", user=tourist)
+    assert "Nhà số 11" in second["text"] and "Nhà số 20" in second["text"] and "Nhà số 21" not in second["text"]
+    third = await bot.press(next(d for _, d in buttons(second) if d.startswith("sp:")), user=tourist)
+    assert "Nhà số 23" in third["text"] and not buttons(third)  # the last page

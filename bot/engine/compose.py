@@ -72,10 +72,11 @@ def _village_first(stays: list[Homestay], question: str) -> list[Homestay]:
     return sorted(stays, key=lambda h: not (h.village and words(h.village) in asked))
 
 
-def _stays(stays: list[Homestay], lang: str, with_village: bool) -> list[str]:
-    """One line per listed place: name, village, phone, what it offers, since when it is listed."""
+def stay_lines(stays: list[Homestay], lang: str, with_village: bool = True, page: int = 0) -> list[str]:
+    """One line per listed place on page ``page`` (MAX_STAYS a page): name, village, phone, what it
+    offers, since when it is listed; a last line counts the places on later pages."""
     lines = []
-    for h in stays[:MAX_STAYS]:
+    for h in stays[page * MAX_STAYS : (page + 1) * MAX_STAYS]:
         parts = [h.name, h.village if with_village else "", h.phone, h.price]
         line = ", ".join(x for x in parts if x)
         about = h.description.get(lang)[0] if h.description else ""
@@ -84,11 +85,13 @@ def _stays(stays: list[Homestay], lang: str, with_village: bool) -> list[str]:
         if h.listed_since:
             line += " " + gettext(lang, "(listed since {date})").format(date=format_date(h.listed_since, lang))
         lines.append(line)
-    if len(stays) > MAX_STAYS:
-        lines.append(
-            gettext(lang, "…and {n} more: ask the commune for the full list.").format(n=len(stays) - MAX_STAYS)
-        )
+    rest = len(stays) - (page + 1) * MAX_STAYS
+    if rest > 0:
+        lines.append(gettext(lang, "…and {n} more: tap “More places to stay”.").format(n=rest))
     return lines
+
+
+_stays = stay_lines
 
 
 def _contact_owner(lang: str) -> str:

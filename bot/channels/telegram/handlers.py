@@ -21,6 +21,7 @@ from bot.app import SECTIONS, Core
 from bot.channels.telegram import keyboards as kb
 from bot.channels.telegram.context import BotContext, command, stale_button
 from bot.channels.telegram.render import answer_html, split_message
+from bot.engine.compose import MAX_STAYS, stay_lines
 from bot.engine.engine import Status
 from bot.engine.replies import intro, status_text
 from bot.i18n import gettext, normalize_language
@@ -61,6 +62,7 @@ async def send_entry(
             progress_of=entry_id if tracked else None,
             full_answer=entry_id if field else None,
             list_yours=entry_id.startswith("stay."),
+            more_stays=entry_id.startswith("stay.") and len(core.commune.homestays) > MAX_STAYS,
             guide=f"{web}/?lang={lang}&item={entry_id}" if web and entry_id.split(".")[0] in GUIDE else None,
         )
         sent.append(await message.reply_text(chunk, reply_markup=markup if last else None))
@@ -233,6 +235,23 @@ async def _edit_or_send(message: Message, text: str, markup: InlineKeyboardMarku
         await message.edit_text(escape(text), reply_markup=markup)
     except BadRequest:  # too old to edit, or unchanged: send a fresh message instead
         await message.reply_text(escape(text), reply_markup=markup)
+
+
+async def more_stays(update: Update, context: BotContext, data: kb.Callback, message: Message, lang: str) -> None:
+    """ "➡ More places to stay": the next page of the listed places."""
+    query = update.callback_query
+    stays = context.core.commune.homestays
+    page = int(data.arg)
+    if query is None:
+        return
+    await query.answer()
+    if page * MAX_STAYS >= len(stays):
+        await message.reply_text(escape(gettext(lang, "That is the whole list.")))
+        return
+    text = "\n".join(f"• {escape(line)}" for line in stay_lines(stays, lang, page=page))
+    later = (page + 1) * MAX_STAYS < len(stays)
+    markup = InlineKeyboardMarkup([[kb.more_stays_button(page + 1, lang)]]) if later else None
+    await message.reply_text(text, reply_markup=markup)
 
 
 async def inline_query(update: Update, context: BotContext) -> None:

@@ -52,6 +52,7 @@ _PATTERNS = {
     # /dangkyhomestay: the owner's steps (a village, skip, send, cancel), withdraw; officers' decisions
     "homestay": re.compile(r"^hs:(new|v|skip|send|cancel)(?::(\d{1,3}))?$"),
     "listing": re.compile(r"^hs:(w)(?::(\d{1,12}))$"),
+    "stays": re.compile(r"^sp:(\d{1,3})$"),
     "vetting": re.compile(r"^hs:(a|r|h)(?::(\d{1,12}))$"),
 }
 
@@ -156,6 +157,7 @@ def entry_buttons(
     full_answer: str | None = None,
     list_yours: bool = False,
     guide: str | None = None,
+    more_stays: bool = False,
 ) -> InlineKeyboardMarkup:
     """ "📄 Full answer" under a part of an answer (``full_answer``: the entry), related entries, a
     📈 progress button for plan entries with indicators (``progress_of``), 👍/👎 for the answer just
@@ -167,12 +169,18 @@ def entry_buttons(
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "📈 Progress"), callback_data=f"G:{progress_of}")])
     if guide is not None:  # the entry in the web guide, inside Telegram (a Mini App)
         rows.insert(0, [InlineKeyboardButton(gettext(lang, "🗺 Open in the travel guide"), web_app=WebAppInfo(guide))])
+    if more_stays:  # more listed places than one answer shows: the next page
+        rows.insert(0, [more_stays_button(1, lang)])
     if list_yours:  # under the places to stay: owners list theirs (/dangkyhomestay)
         rows.append([InlineKeyboardButton(gettext(lang, "🏡 Do you run a homestay?"), callback_data="hs:new")])
     if feedback is not None:
         rows.append(feedback_row(*feedback))
     rows.append([menu_button(lang)])
     return InlineKeyboardMarkup(rows)
+
+
+def more_stays_button(page: int, lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(gettext(lang, "➡ More places to stay"), callback_data=f"sp:{page}")
 
 
 def directions(latitude: float, longitude: float, lang: str) -> InlineKeyboardMarkup:

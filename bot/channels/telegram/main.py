@@ -98,6 +98,7 @@ BUTTONS = [
     (("capnhat",), plan.confirm_button),
     (("caidat",), caidat.on_button),  # a /caidat button pressed after its conversation ended (undo)
     (("listing",), homestay.withdraw),
+    (("stays",), h.more_stays),
     (("vetting",), homestay.decide),
 ]
 
