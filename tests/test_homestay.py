@@ -118,3 +118,27 @@ async def test_many_places_to_stay_come_a_page_at_a_time(bot):
     assert "Nhà số 11" in second["text"] and "Nhà số 20" in second["text"] and "Nhà số 21" not in second["text"]
     third = await bot.press(next(d for _, d in buttons(second) if d.startswith("sp:")), user=tourist)
     assert "Nhà số 23" in third["text"] and not buttons(third)  # the last page
+
+
+async def test_a_restart_half_way_through_a_listing_loses_nothing(tmp_path):
+    data = tmp_path / "data"
+    h = await harness.start(KNOWLEDGE, data, officers_chat_id=GROUP)
+    owner = h.api.user(OWNER, "vi")
+    await h.reply_to("/dangkyhomestay", user=owner)
+    await h.reply_to("Nhà Cô Mai", user=owner)  # the village is asked next
+    api = h.api
+    await harness.stop(h, keep_api=True)
+
+    h2 = await harness.start(KNOWLEDGE, data, api=api, officers_chat_id=GROUP)
+    try:
+        phone = await h2.reply_to("Chu Va 8", user=owner)
+        assert "số điện thoại" in phone["text"].lower()
+        await h2.reply_to("0912 222 333", user=owner)
+        await h2.press("hs:skip", user=owner)  # no pin
+        await h2.press("hs:skip", user=owner)  # no photo
+        await h2.reply_to("Nhà sàn gần suối", user=owner)
+        await h2.press("hs:skip", user=owner)
+        preview = await h2.press("hs:skip", user=owner)
+        assert "Nhà Cô Mai" in preview["text"] and "Chu Va 8" in preview["text"] and "0912 222 333" in preview["text"]
+    finally:
+        await harness.stop(h2)
