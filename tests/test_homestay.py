@@ -113,7 +113,7 @@ async def test_many_places_to_stay_come_a_page_at_a_time(bot):
     tourist = bot.api.user(TOURIST, "vi")
     answer = await bot.reply_to("homestay ở Bình Lư", user=tourist)
     assert "Nhà số 10" in answer["text"] and "Nhà số 11" not in answer["text"]
-    assert "…và 13 nơi nữa" in answer["text"]
+    assert "…và 13 nơi nữa." in answer["text"]
     second = await bot.press("sp:1", user=tourist)
     assert "Nhà số 11" in second["text"] and "Nhà số 20" in second["text"] and "Nhà số 21" not in second["text"]
     third = await bot.press(next(d for _, d in buttons(second) if d.startswith("sp:")), user=tourist)

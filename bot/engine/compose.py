@@ -87,7 +87,7 @@ def stay_lines(stays: list[Homestay], lang: str, with_village: bool = True, page
         lines.append(line)
     rest = len(stays) - (page + 1) * MAX_STAYS
     if rest > 0:
-        lines.append(gettext(lang, "…and {n} more: tap “More places to stay”.").format(n=rest))
+        lines.append(gettext(lang, "…and {n} more.").format(n=rest))
     return lines
 
 
