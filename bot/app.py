@@ -95,9 +95,13 @@ class Core:
         return [h for h in self.commune.homestays if named(h)]
 
     def section(self, key: str, lang: str) -> list[tuple[str, str]]:
-        """The (id, title) of every entry in menu section ``key``, in knowledge-base order."""
+        """The (id, title) of every entry in menu section ``key``: by the section's categories (the
+        commune's own procedures before the where-to-go ones), then in knowledge-base order."""
         categories = SECTIONS[key][1]
-        return [(e.id, e.title.get(lang)) for e in self.kb.entries if e.category in categories]
+        entries = sorted(
+            (e for e in self.kb.entries if e.category in categories), key=lambda e: categories.index(e.category)
+        )
+        return [(e.id, e.title.get(lang)) for e in entries]
 
     def title(self, entry_id: str, lang: str) -> str:
         entry = self.engine.entry(entry_id)

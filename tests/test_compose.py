@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.engine.compose import compose, render_plain
 from bot.knowledge.schema import Commune, Contact
 
@@ -166,3 +168,38 @@ def test_places_to_stay_in_the_village_asked_about_come_first(kb):
     assert asked.index("Nhà B") < asked.index("Nhà A")
     plain = render_plain(compose(entry, "vi", commune), "vi")
     assert plain.index("Nhà A") < plain.index("Nhà B")  # no village named: as listed
+
+
+TOURISM = ("tour", "place", "stay", "event", "travel")
+
+
+def test_every_tourism_entry_carries_a_cited_public_fact_beyond_the_resolution(kb):
+    for entry in kb.entries:
+        if entry.category not in TOURISM:
+            continue
+        assert entry.facts, f"{entry.id}: no public fact"
+        for fact in entry.facts:
+            assert "NQ 32" not in fact.source and fact.url and fact.url.startswith("http"), entry.id
+            no_price_or_phone = r"\d{3,4}[ .]?\d{3}[ .]?\d{3}|\d[\d.,]*\s*(?:đồng|vnđ|vnd|đ|usd|\$)(?!\w)"
+            assert not re.search(no_price_or_phone, fact.vi + fact.en, flags=re.I), entry.id
+        for lang in ("vi", "en"):  # shown after the text, each with its publication
+            text = _text(kb, entry.id, lang, Commune())
+            label = "Thông tin thêm (nguồn công khai):" if lang == "vi" else "Good to know (public sources):"
+            assert label in text and f"{entry.facts[0].get(lang).rstrip('.')} ({entry.facts[0].source})" in text
+
+
+def test_the_pass_answer_says_how_high_and_how_far_with_its_sources(kb):
+    text = _text(kb, "place.o-quy-ho-pass", "en", Commune())
+    assert "1,991 m" in text and "about 15 km from Sa Pa (VnEconomy, 01/01/2026)" in text
+    assert text.index("Good to know") < text.index("Source:")
+
+
+def test_kb_check_refuses_a_public_fact_without_its_source(knowledge_copy):
+    from bot.knowledge.loader import load
+
+    path = knowledge_copy / "entries" / "tourism.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("      source: ", text.index("  facts:"))
+    path.write_text(text[:first] + "      note: x\n" + text[text.index("\n", first) + 1 :], encoding="utf-8")
+    problems = load(knowledge_copy).problems
+    assert any("source" in p.message for p in problems), problems

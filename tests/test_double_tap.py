@@ -123,18 +123,18 @@ async def test_voting_down_twice_never_grows_the_keyboard(bot):
 
 
 async def test_attach_and_dismiss_twice_act_once(bot):
-    for q in ("xin giấy xác nhận cư trú CT07 ở đâu", "xe buýt tuyến số 5 chạy mấy giờ"):
+    for q in ("tách hộ cho con trai ra ở riêng ở đâu", "xe buýt tuyến số 5 chạy mấy giờ"):
         await bot.reply_to(q, user=bot.api.user(51, "vi"))
     await bot.reply_to("/unanswered", user=officer_user(bot))
-    ct07 = await bot.api.wait_for_text("sendMessage", "CT07", chat_id=OFFICER)
+    split = await bot.api.wait_for_text("sendMessage", "tách hộ", chat_id=OFFICER)
     bus = await bot.api.wait_for_text("sendMessage", "xe buýt", chat_id=OFFICER)
-    attach = next(d for _, d in buttons(ct07) if d.startswith("u:att:"))
+    attach = next(d for _, d in buttons(split) if d.startswith("u:att:"))
     dismiss = next(d for _, d in buttons(bus) if d.startswith("u:dis:"))
     await tap_twice(bot, attach, officer_user(bot))
     await tap_twice(bot, dismiss, officer_user(bot))
     assert len(audit(bot, "queue.attach")) == 1 and len(audit(bot, "queue.dismiss")) == 1
     learned = (bot.core.learned_path).read_text(encoding="utf-8")
-    assert learned.count("CT07") == 1
+    assert learned.count("tách hộ") == 1
 
 
 async def test_confirming_a_value_or_a_deletion_twice_acts_once(bot):

@@ -205,3 +205,13 @@ def test_a_correction_offers_the_next_best_entries_never_the_wrong_one(engine):
     result = engine.correct("giấy xác nhận độc thân để đăng ký kết hôn", ["service.marital-status-certificate"])
     assert result.status is Status.CORRECTION
     assert result.suggestions and "service.marital-status-certificate" not in result.suggestions
+
+
+def test_a_question_turned_with_con_is_about_what_follows(engine):
+    """ "A thì xong rồi, còn B thì sao?" asks about B: the clause after contrastive "còn" is the
+    subject when it stands as a question on its own; unaccented "con" (child) is no such turn."""
+    turned = engine.ask("Thẻ BHYT cho con dưới 6 tuổi thì xã làm rồi, còn BHYT hộ gia đình cho bố mẹ thì mua ở đâu?")
+    assert turned.status is Status.ANSWER and turned.entry_id == "referral.household-health-insurance"
+    assert engine.ask("Thẻ BHYT cho con dưới 6 tuổi làm ở đâu?").entry_id == "service.health-insurance-child"
+    child = engine.ask("lam giay khai sinh cho con can giay to gi")
+    assert child.entry_id == "service.birth-registration"

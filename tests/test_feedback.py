@@ -85,23 +85,23 @@ async def test_curator_attaches_a_failed_question_and_the_bot_answers_it_at_once
     before = knowledge_digest()
     asker = bot.api.user(1301, "vi")
     for q in [
-        "xin giấy xác nhận thông tin cư trú CT07 ở đâu",
-        "giấy xác nhận thông tin cư trú CT07 xin ở đâu",
-        "xin giấy xác nhận thông tin cư trú CT07 ở đâu",
+        "tách hộ cho con trai ra ở riêng ở đâu",
+        "cho con trai tách hộ ra ở riêng ở đâu",
+        "tách hộ cho con trai ra ở riêng ở đâu",
     ]:
         reply = await bot.reply_to(q, user=asker)
         assert "Có phải" in reply["text"]
     await bot.reply_to("/unanswered", user=officer(bot))
-    group = await bot.api.wait_for_text("sendMessage", "CT07", chat_id=OFFICER)
+    group = await bot.api.wait_for_text("sendMessage", "tách hộ", chat_id=OFFICER)
     assert "hỏi 3 lần" in group["text"]
     attach = next(d for _, d in buttons(group) if d.endswith(":service.residence-registration"))
     bot.api.press(attach, user=officer(bot))
     await bot.api.wait_for_text("editMessageText", "giờ dẫn tới", chat_id=OFFICER)
 
-    reply = await bot.reply_to("xin giấy xác nhận thông tin cư trú CT07 ở đâu", user=asker)
+    reply = await bot.reply_to("tách hộ cho con trai ra ở riêng ở đâu", user=asker)
     assert "THƯỜNG TRÚ" in reply["text"].upper()  # answered now, no restart
     learned = (tmp_path / "data" / "learned.yaml").read_text(encoding="utf-8")
-    assert "service.residence-registration" in learned and "CT07" in learned
+    assert "service.residence-registration" in learned and "tách hộ" in learned
     assert knowledge_digest() == before  # the curated YAML was not touched
     check = subprocess.run(
         [sys.executable, "-m", "bot", "--data-dir", str(tmp_path / "data"), "kb", "check"],
@@ -116,9 +116,9 @@ async def test_curator_attaches_a_failed_question_and_the_bot_answers_it_at_once
         text=True,
         cwd=ROOT,
     )
-    assert "CT07" in export.stdout
+    assert "tách hộ" in export.stdout
     await bot.reply_to("/unanswered", user=officer(bot))
-    assert "CT07" not in bot.api.sent(chat_id=OFFICER)[-1]["text"]
+    assert "tách hộ" not in bot.api.sent(chat_id=OFFICER)[-1]["text"]
 
 
 async def test_curator_can_search_or_dismiss(bot):
@@ -137,7 +137,7 @@ async def test_curator_can_search_or_dismiss(bot):
 
 async def test_non_officers_cannot_touch_the_queue_or_stats(bot, tmp_path):
     stranger = bot.api.user(1501, "vi")
-    await bot.reply_to("xin giấy xác nhận thông tin cư trú CT07 ở đâu", user=stranger)
+    await bot.reply_to("tách hộ cho con trai ra ở riêng ở đâu", user=stranger)
     for command in ["/unanswered", "/stats"]:
         reply = await bot.reply_to(command, user=stranger)
         assert "chỉ dành cho cán bộ" in reply["text"]

@@ -242,3 +242,13 @@ def test_kb_check_refuses_a_where_to_go_entry_without_its_office_or_source(knowl
     )
     problems = load(knowledge_copy).problems
     assert any(p.entry == "referral.divorce" and message in p.message and p.line == 1 for p in problems), problems
+
+
+def test_the_catalogue_in_the_knowledge_readme_lists_every_entry_and_nothing_else(kb):
+    readme = (Path(__file__).parent.parent / "knowledge" / "README.md").read_text(encoding="utf-8")
+    catalogue = readme[readme.index("## Catalogue") :]
+    listed = re.findall(r"^- `([a-z]+\.[a-z0-9-]+)` — ", catalogue, flags=re.M)
+    assert sorted(listed) == sorted(e.id for e in kb.entries)
+    titles = {e.id: e.title.vi for e in kb.entries}
+    assert all(f"`{i}` — {titles[i]}" in catalogue for i in listed)
+    assert len([e for e in kb.entries if e.category == "referral"]) >= 25

@@ -65,7 +65,8 @@ async def test_unsure_question_offers_suggestions(bot):
     reply = await bot.reply_to("giấy tờ đất")
     assert "Có phải" in reply["text"]
     offered = [d for _, d in buttons(reply) if d.startswith("e:")]
-    assert 1 <= len(offered) <= 3 and "e:service.land-use-certificate" in offered
+    # land papers: with the where-to-go entries, "giấy tờ" also names lost documents and land disputes
+    assert 1 <= len(offered) <= 3 and any("land" in d for d in offered)
 
 
 async def test_out_of_scope_gets_an_honest_no_with_the_menu(bot):

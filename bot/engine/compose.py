@@ -138,6 +138,10 @@ def compose(
         if s.legal_basis:
             answer.details.append(Field(gettext(lang, "Legal basis"), "; ".join(s.legal_basis), key="legal_basis"))
         answer.facts_first = True
+    if entry.facts:  # cited public facts, each with its publication, after the text
+        label = gettext(lang, "Good to know (public sources)")
+        lines = [f"{f.get(lang).rstrip('.')} ({f.source})" for f in entry.facts]
+        answer.details.append(Field(label, lines, key="facts"))
     if entry.category == "service":
         police = s is not None and s.office == "police"
         answer.fields += _contact_fields(commune.police if police else commune.one_stop_office, lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from bot.text.analyzer import Analysis, Lexicon
 from bot.text.normalize import accent_key, clean, fold, tokens
 
 SECONDARY = 0.6  # a feature found only in an entry's answer counts this much
+
+_GLOSS_RE = re.compile(r"\(([^()]*)\)")
 
 
 def features(analysis: Analysis) -> set[str]:
@@ -57,26 +60,96 @@ def _secondary_texts(entry: Entry) -> list[tuple[str, str]]:
     return out
 
 
-class Index:
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.lexicon = make_lexicon(kb)
-        self.commune = kb.commune
-        self.entries_by_id = kb.by_id()
-        per_entry = [(e, _primary_texts(e, kb.learned.get(e.id, {})), _secondary_texts(e)) for e in kb.entries]
+@dataclass
+class EntryScan:
+    """What one entry adds to the knowledge base's vocabulary: cheap, read before any analysis."""
 
-        accents_by_word: dict[str, set[str | None]] = {}
+    accents: dict[str, set[str | None]] = field(default_factory=dict)  # folded word → accent keys seen
+    words: dict[str, set[str]] = field(default_factory=lambda: {"vi": set(), "en": set()})
+    names: set[str] = field(default_factory=set)  # accented words of its English texts
+
+
+@dataclass
+class EntryAnalysis:
+    """One entry's analysed features: the expensive part of an index, kept per entry so that an
+    edit re-analyses only the entries that changed (see :mod:`bot.engine.snapshot`)."""
+
+    primary: list[str]  # title, questions, keywords
+    secondary: list[str]  # answer and service details, less the primary ones
+    texts: list[list[str]]  # the features of each primary text, in order
+    accents: list[str]  # accent keys of every token it contains
+
+
+def scan(entry: Entry, learned: dict[str, list[str]]) -> EntryScan:
+    out = EntryScan()
+    for lang, text in [*_primary_texts(entry, learned), *_secondary_texts(entry)]:
+        # a Vietnamese gloss in brackets in an English text, "(khai báo tạm trú)", names a thing:
+        # its words are names, not English vocabulary
+        glosses = " ".join(_GLOSS_RE.findall(text)) if lang == "en" else ""
+        for gloss, part in ((False, _GLOSS_RE.sub(" ", text) if glosses else text), (True, glosses)):
+            for tok in tokens(clean(part)):
+                word = fold(tok)
+                out.accents.setdefault(word, set()).add(accent_key(tok))
+                if lang == "en" and word != tok:
+                    out.names.add(tok)
+                if lang and not (gloss and word != tok):
+                    out.words[lang].add(word)
+    return out
+
+
+def analyse(entry: Entry, learned: dict[str, list[str]], lexicon: Lexicon) -> EntryAnalysis:
+    """The entry's features under ``lexicon`` (which must have learnt the knowledge base's words)."""
+    primary: set[str] = set()
+    texts: list[list[str]] = []
+    prim, sec = _primary_texts(entry, learned), _secondary_texts(entry)
+    for _lang, text in prim:
+        feats = features(lexicon.analyze(text))
+        primary |= feats
+        if feats:
+            texts.append(sorted(feats))
+    secondary: set[str] = set()
+    for _lang, text in sec:
+        secondary |= features(lexicon.analyze(text))
+    accents = {a for _l, t in [*prim, *sec] for tok in tokens(clean(t)) if (a := accent_key(tok))}
+    return EntryAnalysis(sorted(primary), sorted(secondary - primary), texts, sorted(accents))
+
+
+def learn(kb: KnowledgeBase, scans: list[EntryScan]) -> Lexicon:
+    """The lexicon, taught which words the knowledge base uses (this decides how analysis treats
+    an unaccented stop word that is also a content word: "ban" is bạn or bản)."""
+    lexicon = make_lexicon(kb)
+    accents_by_word: dict[str, set[str | None]] = {}
+    for sc in scans:
+        for word, keys in sc.accents.items():
+            accents_by_word.setdefault(word, set()).update(keys)
+    lexicon.learn_content_words(accents_by_word)
+    return lexicon
+
+
+class Index:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        scans: list[EntryScan] | None = None,
+        analyses: list[EntryAnalysis] | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        """The index of ``kb``; ``scans``, ``analyses`` and the taught ``lexicon`` are computed here
+        unless given (from a snapshot), one per entry in order."""
+        self.entries_by_id = kb.by_id()
+        self.commune = kb.commune
+        if scans is None:
+            scans = [scan(e, kb.learned.get(e.id, {})) for e in kb.entries]
+        self.lexicon = lexicon or learn(kb, scans)
+        if analyses is None:
+            analyses = [analyse(e, kb.learned.get(e.id, {}), self.lexicon) for e in kb.entries]
+
         words: dict[str, set[str]] = {"vi": set(), "en": set()}  # folded raw words of each language's texts
         self.names: set[str] = set()  # accented words the English texts use too: names (Mường Lư, Sâm Lai Châu)
-        for _e, prim, sec in per_entry:
-            for lang, text in [*prim, *sec]:
-                for tok in tokens(clean(text)):
-                    word = fold(tok)
-                    accents_by_word.setdefault(word, set()).add(accent_key(tok))
-                    if lang:
-                        words[lang].add(word)
-                    if lang == "en" and word != tok:
-                        self.names.add(tok)
-        self.lexicon.learn_content_words(accents_by_word)
+        for sc in scans:
+            words["vi"] |= sc.words["vi"]
+            words["en"] |= sc.words["en"]
+            self.names |= sc.names
         for lang in ("vi", "en"):
             for stop in kb.lexicon.stopwords.vi if lang == "vi" else kb.lexicon.stopwords.en:
                 words[lang].update(fold(t) for t in tokens(clean(stop)))
@@ -86,22 +159,15 @@ class Index:
 
         self.items: list[IndexedEntry] = []
         df: Counter[str] = Counter()
-        for entry, prim, sec in per_entry:
-            item = IndexedEntry(entry)
-            for _lang, text in prim:
-                feats = features(self.lexicon.analyze(text))
-                item.primary |= feats
-                if feats:
-                    item.texts.append((frozenset(feats), 0.0, 0.0))
-            for _lang, text in sec:
-                item.secondary |= features(self.lexicon.analyze(text))
-            item.secondary -= item.primary
-            for f in item.primary:
+        for entry, an in zip(kb.entries, analyses, strict=True):
+            item = IndexedEntry(entry, set(an.primary), set(an.secondary), set(an.accents))
+            item.texts = [(frozenset(t), 0.0, 0.0) for t in an.texts]
+            for f in an.primary:
                 word, _, number = f.partition("_")
                 if number.isdigit() and not word.isdigit():  # a name's number ("chu va 6"), not "6 tuổi"
                     item.numbers.setdefault(word, set()).add(number)
-            item.accents = {a for _l, t in [*prim, *sec] for tok in tokens(clean(t)) if (a := accent_key(tok))}
-            df.update(item.primary | item.secondary)
+            df.update(an.primary)
+            df.update(an.secondary)
             self.items.append(item)
 
         n = max(len(self.items), 1)

@@ -57,6 +57,10 @@ FEATURES = (
 
 #: where a long message splits into clauses: punctuation, and connectives before the question
 _CLAUSE_RE = re.compile(r"[,.;:!?\n()]+|\s(?:thì|mà|nhưng|but|because)\s")
+# A clause opened by contrastive "còn" / "what about" turns to a new subject: "thẻ cho con thì
+# xã làm rồi, còn thẻ cho bố mẹ thì mua ở đâu?" asks about the second. Accented "còn" only —
+# unaccented "con" is also "child".
+_CONTRAST_RE = re.compile(r"(?:còn|but what about|what about|how about)\s", re.IGNORECASE)
 MAX_READINGS = 8
 
 
@@ -260,6 +264,15 @@ class Matcher:
                 out.append(f"{parts[i]} {parts[i + 1]}")
         return out[:MAX_READINGS]
 
+    @staticmethod
+    def turn(text: str) -> str | None:
+        """The part of the message from its last contrastive clause ("…, còn X thì sao?") on."""
+        parts = [p.strip() for p in re.split(r"[,.;:!?\n()]+", text) if p.strip()]
+        for i in range(len(parts) - 1, 0, -1):
+            if _CONTRAST_RE.match(parts[i]) and len(tokens(parts[i])) >= 3:
+                return " ".join(parts[i:])
+        return None
+
     def read(self, text: str, limit: int = 5, whole_only: bool = False) -> Ranking:
         """Rank every reading of the message and keep the one the decision is surest of.
 
@@ -274,6 +287,16 @@ class Matcher:
         if whole_only or not best.scored:
             return best
         best_conf = self.calibration.confidence(best.features())
+        turned = self.turn(text)
+        if turned is not None:  # the question after "còn …" is the subject, when it stands alone
+            ranking = self.rank(turned, limit, lang)
+            if ranking.scored and self.calibration.confidence(ranking.features()) >= self.calibration.threshold:
+                ranking.reading = turned  # the whole question, not a part of it: the rest is set aside
+                chosen = {s.index for s in ranking.scored}
+                ranking.scored += [s for s in whole_ranking.scored if s.index not in chosen][
+                    : limit - len(ranking.scored)
+                ]
+                return ranking
         agreeing = {s.index for s in best.scored[:2]}
         for reading in self.readings(text)[1:]:
             ranking = self.rank(reading, limit, lang, only=agreeing)

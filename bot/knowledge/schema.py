@@ -56,6 +56,20 @@ class ServiceInfo(_Strict):
     hotline: bool = False  # also show the commune's hotline and website (contact and complaints entries)
 
 
+class PublicFact(_Strict):
+    """A fact for visitors from a public source beyond the resolution (geography, distances, climate,
+    customs…), each cited on its own: never a price, phone, opening hour or business name."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # the publication (and date), shown after the fact
+    url: str | None = None  # where a curator can check it
+    updated: dt.date  # when it was last checked
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
 class Location(_Strict):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
@@ -72,6 +86,7 @@ class Entry(_Strict):
     location: Location | None = None
     long_answer: str | None = None  # why its full answer may run over 1,500 characters
     village: str | None = None  # a village (bản): its name as in commune.yaml, to show its listed homestays
+    facts: list[PublicFact] = Field(default_factory=list)  # cited public facts beyond the text
     related: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)
     updated: dt.date
