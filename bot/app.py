@@ -10,10 +10,11 @@ import sqlite_utils
 from bot.engine.compose import Answer, compose, precise
 from bot.engine.engine import Engine
 from bot.engine.matcher import Calibration
+from bot.engine.snapshot import open_index
 from bot.i18n import N_
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Commune, Homestay
-from bot.knowledge.store import open_knowledge
+from bot.knowledge.store import open_knowledge, stored_fingerprint
 from bot.services.homestays import Homestays
 from bot.services.learned import LEARNED_FILE
 from bot.services.local_details import LocalDetails
@@ -29,8 +30,10 @@ SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _engine(kb: KnowledgeBase) -> Engine:
-    return Engine(kb, Calibration.from_params(kb.calibration))
+def _engine(kb: KnowledgeBase, db: sqlite_utils.Database | None = None) -> Engine:
+    """The engine; with the store ``db``, its index comes from the store's snapshot (analysed once)."""
+    index = open_index(kb, db, fingerprint=stored_fingerprint(db)) if db is not None else None
+    return Engine(kb, Calibration.from_params(kb.calibration), index)
 
 
 @dataclass
@@ -63,12 +66,12 @@ class Core:
         db = connect(data_dir / DB_FILE)
         learned = data_dir / LEARNED_FILE
         kb = open_knowledge(root, db, learned)
-        return cls(db, kb, _engine(kb), root, learned)
+        return cls(db, kb, _engine(kb, db), root, learned)
 
     def reload(self) -> None:
         """Re-read the knowledge (after an officer attached a question): takes effect at once."""
         kb = open_knowledge(self.knowledge_root, self.db, self.learned_path)
-        engine = _engine(kb)
+        engine = _engine(kb, self.db)
         self.kb, self.engine = kb, engine
         self.local = LocalDetails(self.db, kb.commune)
 

@@ -194,6 +194,7 @@ def cmd_commune_export(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
+    from bot.engine.snapshot import Stats, open_index
     from bot.knowledge.loader import fingerprint, load_or_raise
     from bot.knowledge.store import build
     from bot.storage.db import DB_FILE, connect
@@ -201,8 +202,12 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     root = _knowledge(args)
     kb = load_or_raise(root, _learned(args))
     path = _data(args) / DB_FILE
-    build(connect(path), kb, fingerprint(root, _learned(args)))
-    print(f"built {path}: {len(kb.entries)} entries")
+    db = connect(path)
+    current = fingerprint(root, _learned(args))
+    build(db, kb, current)
+    stats = Stats()
+    open_index(kb, db, stats, current)
+    print(f"built {path}: {len(kb.entries)} entries; index: {stats.analysed} analysed, {stats.reused} unchanged")
     return 0
 
 

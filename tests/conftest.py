@@ -50,7 +50,7 @@ def engines_built_once_per_knowledge():
     build = bot.app._engine
     built: dict[str, Engine] = {}
 
-    def cached(kb: KnowledgeBase) -> Engine:
+    def cached(kb: KnowledgeBase, db: object = None) -> Engine:  # the store's snapshot: tests/test_snapshot.py
         key = hashlib.sha256(pickle.dumps(kb)).hexdigest()
         if key not in built:
             built[key] = build(kb)

@@ -63,9 +63,9 @@ class Result:
 
 
 class Engine:
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration | None = None, index: Index | None = None) -> None:
         self.kb = kb
-        self.index = Index(kb)
+        self.index = index or Index(kb)  # given: opened from the store's snapshot (bot.engine.snapshot)
         self.matcher = Matcher(self.index, calibration)
         self.fields = FieldFinder(kb.fields, kb.lexicon.abbreviations)
         self._vocabulary: dict[str, set[str]] = {}

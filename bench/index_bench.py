@@ -1,0 +1,142 @@
+"""Index benchmark: building the index, loading it from the store's snapshot, re-analysing one
+edited entry, and query latency — at the real knowledge base's size, 1,000 and 10,000 entries.
+
+    python bench/index_bench.py            # real, 1k, 10k
+    python bench/index_bench.py --quick    # real and 1k only
+
+Each figure comes from a fresh process (so the memory growth is the index's own). The generated
+bases vary their vocabulary (words of the real answers swapped in at random), so the postings of
+common words grow as in a real base rather than as 74 entries cloned. Printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHILD = r"""
+import gc, json, resource, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from bench.index_bench import generated
+from bot.engine.engine import Engine
+from bot.engine.index import Index
+from bot.engine.matcher import Calibration
+from bot.engine.snapshot import Stats, open_index
+from bot.evaluation import load_questions
+from bot.knowledge.loader import load_or_raise
+from bot.storage.db import connect
+
+root, n, what, db_path = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+kb = load_or_raise(root / "knowledge")
+if n:
+    kb = generated(kb, n)
+gc.collect()
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = rss()
+t = time.perf_counter()
+stats = Stats()
+if what == "memory":
+    index = Index(kb)
+elif what == "edit":
+    entries = list(kb.entries)
+    e = entries[len(entries) // 2]
+    entries[len(entries) // 2] = e.model_copy(update={"title": e.title.model_copy(update={"vi": e.title.vi + " mới"})})
+    kb = kb.__class__(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
+    before = rss()
+    t = time.perf_counter()
+    index = open_index(kb, connect(Path(db_path)), stats)
+else:
+    index = open_index(kb, connect(Path(db_path)), stats)
+took = time.perf_counter() - t
+out = {"seconds": took, "rss_growth_mib": rss() - before, "analysed": stats.analysed, "reused": stats.reused}
+if what == "load":
+    engine = Engine(kb, Calibration.from_params(kb.calibration), index)
+    qs = [q.q for q in load_questions(root / "tests" / "dev")]
+    times = []
+    for q in qs:
+        s = time.perf_counter(); engine.ask(q); times.append((time.perf_counter() - s) * 1000)
+    times.sort()
+    out["p50_ms"] = times[len(times) // 2]
+    out["p99_ms"] = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+print(json.dumps(out))
+"""
+
+
+def generated(kb, n: int, seed: int = 7):
+    """n entries shaped like the real ones, each with its own name and about a third of its words
+    swapped for words of the real answers, so the vocabulary grows with the base."""
+    from bot.knowledge.loader import KnowledgeBase
+    from bot.knowledge.schema import Text, TextList
+    from bot.text.normalize import clean, tokens
+
+    rng = random.Random(seed)
+    words = sorted({t for e in kb.entries for t in tokens(clean(e.answer.vi)) if t.isalpha() and len(t) > 1})
+
+    def vary(text: str) -> str:
+        return " ".join(rng.choice(words) if rng.random() < 0.33 else w for w in text.split())
+
+    entries = []
+    for i in range(n):
+        base = kb.entries[i % len(kb.entries)]
+        name = " ".join(rng.sample(words, 3))
+        entries.append(
+            base.model_copy(
+                update={
+                    "id": f"{base.category}.gen-{i}",
+                    "title": Text(vi=f"{base.title.vi} {name}", en=f"{base.title.en} {name}"),
+                    "questions": TextList(
+                        vi=[vary(f"{q} {name}") for q in base.questions.vi[:8]],
+                        en=[vary(f"{q} {name}") for q in base.questions.en[:4]],
+                    ),
+                    "answer": Text(vi=vary(base.answer.vi), en=base.answer.en),
+                    "related": [],
+                }
+            )
+        )
+    return KnowledgeBase(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
+
+
+def child(n: int, what: str, db: Path) -> dict[str, float]:
+    out = subprocess.check_output([sys.executable, "-c", CHILD, str(ROOT), str(n), what, str(db)], text=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args()
+    import tempfile
+
+    sizes = [0, 1000] if args.quick else [0, 1000, 10_000]
+    print(
+        "size: entries | in memory: build s, RSS MiB | snapshot: first build s | load s, RSS MiB | "
+        "one edited entry s (analysed) | query p50 / p99 ms"
+    )
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bot.db"
+            mem = child(n, "memory", db)
+            first = child(n, "build", db)
+            load = child(n, "load", db)
+            edit = child(n, "edit", db)
+        label = "real" if n == 0 else f"{n:,}"
+        print(
+            f"{label:>6}: {first['analysed'] + first['reused']:>6}"
+            f" | {mem['seconds']:.2f} s, {mem['rss_growth_mib']:.0f} MiB"
+            f" | {first['seconds']:.2f} s | {load['seconds']:.3f} s, {load['rss_growth_mib']:.0f} MiB"
+            f" | {edit['seconds']:.3f} s ({edit['analysed']:.0f})"
+            f" | {load['p50_ms']:.2f} / {load['p99_ms']:.2f}"
+        )
+        print(f"        load/in-memory build time ratio {load['seconds'] / mem['seconds']:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

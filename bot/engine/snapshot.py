@@ -1,0 +1,261 @@
+"""The index, persisted: each entry's analysed features kept in the knowledge store, so that a start
+re-analyses nothing when the knowledge is unchanged, and only the entries that changed after an edit.
+
+Analysis (the lexicon's rewriting of every title, question and answer) is most of what building an
+index costs; this module keeps its products per entry, keyed by a hash of the entry, in three tables
+of the SQLite store:
+
+* ``index_meta`` — the format, a digest of the analysing code and of the lexicon, and the words the
+  lexicon learnt from the whole knowledge base (an edit that changes those re-analyses everything);
+* ``index_features`` — every feature string once, with an integer id (append-only);
+* ``index_entries`` — per entry: its hash, what it adds to the vocabulary (JSON) and its features as
+  arrays of feature ids (``array('I')`` bytes).
+
+A snapshot written by another version of the code, of another lexicon, or unreadable is rebuilt
+from the YAML with one log line — never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bot.engine.index import EntryAnalysis, EntryScan, Index, analyse, learn, scan
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Entry
+
+log = logging.getLogger(__name__)
+
+FORMAT = "1"
+#: the code whose output a snapshot holds: a change to any of these files invalidates it
+_CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
+_PACKAGE = Path(__file__).resolve().parent.parent
+META, FEATURES, ENTRIES = "index_meta", "index_features", "index_entries"
+
+
+def code_digest() -> str:
+    h = hashlib.sha256(FORMAT.encode())
+    for name in _CODE_FILES:
+        h.update((_PACKAGE / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def entry_hash(entry: Entry, learned: dict[str, list[str]]) -> str:
+    data = entry.model_dump_json() + json.dumps(learned, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _ids(values: Sequence[str], table: dict[str, int], new: list[str]) -> bytes:
+    out = array("I")
+    for v in values:
+        i = table.get(v)
+        if i is None:
+            i = table[v] = len(table)
+            new.append(v)
+        out.append(i)
+    return out.tobytes()
+
+
+def _strings(blob: bytes, names: list[str]) -> list[str]:
+    ids = array("I")
+    ids.frombytes(blob)
+    return [names[i] for i in ids]
+
+
+def _encode_scan(sc: EntryScan) -> str:
+    return json.dumps(
+        {
+            "a": {w: sorted(k or "" for k in keys) for w, keys in sc.accents.items()},
+            "vi": sorted(sc.words["vi"]),
+            "en": sorted(sc.words["en"]),
+            "n": sorted(sc.names),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _decode_scan(text: str) -> EntryScan:
+    d = json.loads(text)
+    return EntryScan(
+        {w: {k or None for k in keys} for w, keys in d["a"].items()},
+        {"vi": set(d["vi"]), "en": set(d["en"])},
+        set(d["n"]),
+    )
+
+
+def _encode_texts(texts: list[list[str]], table: dict[str, int], new: list[str]) -> bytes:
+    """The texts' features, each list preceded by its length."""
+    out = array("I")
+    for t in texts:
+        out.append(len(t))
+        out.frombytes(_ids(t, table, new))
+    return out.tobytes()
+
+
+def _decode_texts(blob: bytes, names: list[str]) -> list[list[str]]:
+    ids = array("I")
+    ids.frombytes(blob)
+    out, i = [], 0
+    while i < len(ids):
+        n = ids[i]
+        out.append([names[x] for x in ids[i + 1 : i + 1 + n]])
+        i += 1 + n
+    return out
+
+
+@dataclass
+class Stats:
+    """What opening the index did: how many entries it analysed and how many it reused."""
+
+    analysed: int = 0
+    reused: int = 0
+    rebuilt: str = ""  # why the whole snapshot was rebuilt, if it was
+
+
+def _meta(db: sqlite_utils.Database) -> dict[str, str]:
+    if not db.table(META).exists():
+        return {}
+    return {r["key"]: r["value"] for r in db.query(f"select key, value from {META}")}
+
+
+def _drop(db: sqlite_utils.Database) -> None:
+    for table in (ENTRIES, FEATURES, META):
+        if db.table(table).exists():
+            db.table(table).drop()
+
+
+def open_index(
+    kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats | None = None, fingerprint: str | None = None
+) -> Index:
+    """The index of ``kb``, from the snapshot in ``db`` where it is current; what is missing or
+    stale is analysed and written back in one transaction. ``fingerprint``: the knowledge files'
+    (see loader.fingerprint) — when the snapshot was written for the same, no entry is hashed."""
+    stats = stats if stats is not None else Stats()
+    try:
+        return _open(kb, db, stats, fingerprint)
+    except (sqlite3.DatabaseError, ValueError, KeyError, IndexError, TypeError) as exc:
+        log.warning("index snapshot unreadable (%s): rebuilding it from the knowledge base", exc.__class__.__name__)
+        try:
+            with db.atomic():
+                _drop(db)
+            stats.analysed, stats.reused = 0, 0
+            stats.rebuilt = "unreadable"
+            return _open(kb, db, stats, fingerprint)
+        except sqlite3.DatabaseError:
+            log.warning("index snapshot cannot be written: the index is built in memory only")
+            stats.rebuilt = "unwritable"
+            return Index(kb)
+
+
+def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprint: str | None) -> Index:
+    meta = _meta(db)
+    code, lexicon = code_digest(), hashlib.sha256(kb.lexicon.model_dump_json().encode()).hexdigest()[:16]
+    if meta and (meta.get("format") != FORMAT or meta.get("code") != code or meta.get("lexicon") != lexicon):
+        log.info("index snapshot from another version of the code or lexicon: rebuilding it")
+        stats.rebuilt = "version"
+        meta = {}
+    rows: dict[str, dict[str, Any]] = {}
+    names: list[str] = []
+    if meta:
+        names = [r["feature"] for r in db.query(f"select feature from {FEATURES} order by id")]
+        rows = {str(r["id"]): r for r in db.query(f"select * from {ENTRIES}")}
+    if fingerprint and meta.get("fingerprint") == fingerprint:  # the same files: the rows are current
+        hashes = [str(rows[e.id]["hash"]) if e.id in rows else "" for e in kb.entries]
+    else:
+        hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
+    scans: list[EntryScan] = []
+    for e, h in zip(kb.entries, hashes, strict=True):
+        row = rows.get(e.id)
+        scans.append(_decode_scan(str(row["scan"])) if row and row["hash"] == h else scan(e, kb.learned.get(e.id, {})))
+    taught = learn(kb, scans)
+    ambiguous = json.dumps(sorted(taught.ambiguous), ensure_ascii=False)
+    reuse = bool(meta) and meta.get("ambiguous") == ambiguous  # else every analysis may differ
+    if meta and not reuse:
+        stats.rebuilt = stats.rebuilt or "vocabulary"
+    analyses: list[EntryAnalysis] = []
+    changed: list[int] = []
+    for pos, (e, h) in enumerate(zip(kb.entries, hashes, strict=True)):
+        row = rows.get(e.id)
+        if reuse and row and row["hash"] == h:
+            analyses.append(
+                EntryAnalysis(
+                    _strings(bytes(row["prim"]), names),
+                    _strings(bytes(row["sec"]), names),
+                    _decode_texts(bytes(row["texts"]), names),
+                    json.loads(str(row["accents"])),
+                )
+            )
+            stats.reused += 1
+        else:
+            analyses.append(analyse(e, kb.learned.get(e.id, {}), taught))
+            changed.append(pos)
+            stats.analysed += 1
+    gone = set(rows) - {e.id for e in kb.entries}
+    if changed or gone or not meta or (fingerprint and meta.get("fingerprint") != fingerprint):
+        hashes = [h or entry_hash(e, kb.learned.get(e.id, {})) for e, h in zip(kb.entries, hashes, strict=True)]
+        meta = {"format": FORMAT, "code": code, "lexicon": lexicon, "ambiguous": ambiguous}
+        meta["fingerprint"] = fingerprint or ""
+        _write(db, kb, hashes, scans, analyses, changed if reuse else list(range(len(kb.entries))), gone, names, meta)
+    return Index(kb, scans, analyses, taught)
+
+
+def _write(
+    db: sqlite_utils.Database,
+    kb: KnowledgeBase,
+    hashes: list[str],
+    scans: list[EntryScan],
+    analyses: list[EntryAnalysis],
+    changed: list[int],
+    gone: set[str],
+    names: list[str],
+    meta: dict[str, str],
+) -> None:
+    """The changed entries' rows, the new features and the meta data: in one transaction."""
+    table = {n: i for i, n in enumerate(names)}
+    if len(changed) == len(kb.entries):  # everything anew: start the feature table afresh too
+        table, names = {}, []
+        fresh = True
+    else:
+        fresh = False
+    new: list[str] = []
+    rows = []
+    for pos in changed:
+        an = analyses[pos]
+        rows.append(
+            {
+                "id": kb.entries[pos].id,
+                "hash": hashes[pos],
+                "scan": _encode_scan(scans[pos]),
+                "prim": _ids(an.primary, table, new),
+                "sec": _ids(an.secondary, table, new),
+                "texts": _encode_texts(an.texts, table, new),
+                "accents": json.dumps(an.accents, ensure_ascii=False),
+            }
+        )
+    start = len(names)
+    with db.atomic():
+        if fresh:
+            for t in (ENTRIES, FEATURES):
+                if db.table(t).exists():
+                    db.table(t).drop()
+        if not db.table(FEATURES).exists():
+            db.table(FEATURES).create({"id": int, "feature": str}, pk="id")
+        if not db.table(ENTRIES).exists():
+            db.table(ENTRIES).create(
+                {"id": str, "hash": str, "scan": str, "prim": bytes, "sec": bytes, "texts": bytes, "accents": str},
+                pk="id",
+            )
+        db.table(FEATURES).insert_all(({"id": start + i, "feature": f} for i, f in enumerate(new)), batch_size=5000)
+        db.table(ENTRIES).upsert_all(rows, pk="id", batch_size=500)
+        for ident in gone:
+            db.table(ENTRIES).delete(ident)
+        db.table(META).insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)

@@ -1,0 +1,127 @@
+"""The persisted index (bot/engine/snapshot.py): the same index as one built in memory, only the
+edited entries analysed again, and a stale or broken snapshot rebuilt with one log line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.engine.index import Index
+from bot.engine.snapshot import ENTRIES, META, Stats, open_index
+from bot.knowledge.loader import KnowledgeBase, load
+from bot.storage.db import connect
+from tests.conftest import KNOWLEDGE
+
+
+def shape(index: Index) -> dict[str, object]:
+    """Everything the matcher reads from an index, in comparable form."""
+    return {
+        "items": [
+            (i.entry.id, i.primary, i.secondary, i.accents, [t for t, _n, _m in i.texts], i.numbers)
+            for i in index.items
+        ],
+        "idf": index.idf,
+        "language_words": index.language_words,
+        "names": index.names,
+        "ambiguous": index.lexicon.ambiguous,
+        "vocab": index.vocab,
+    }
+
+
+@pytest.fixture
+def db(tmp_path):
+    return connect(tmp_path / "bot.db")
+
+
+def opened(kb: KnowledgeBase, db) -> tuple[Index, Stats]:
+    stats = Stats()
+    return open_index(kb, db, stats), stats
+
+
+def test_the_snapshot_gives_the_index_built_in_memory_and_is_reused(kb, db):
+    first, stats = opened(kb, db)
+    assert (stats.analysed, stats.reused) == (len(kb.entries), 0)
+    again, stats = opened(kb, db)
+    assert (stats.analysed, stats.reused) == (0, len(kb.entries))
+    assert shape(again) == shape(first) == shape(Index(kb))
+
+
+def test_an_edit_re_analyses_only_the_entry_that_changed(knowledge_copy, db):
+    opened(load(knowledge_copy), db)
+    path = knowledge_copy / "entries" / "ocop.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Miến dong Bình Lư", "Miến dong Bình Lư nổi tiếng", 1), encoding="utf-8")
+    edited = load(knowledge_copy)
+    index, stats = opened(edited, db)
+    assert stats.analysed == 1 and stats.reused == len(edited.entries) - 1 and not stats.rebuilt
+    assert shape(index) == shape(Index(edited))
+
+
+def test_a_removed_entry_leaves_the_snapshot(knowledge_copy, db):
+    kb = load(knowledge_copy)
+    opened(kb, db)
+    fewer = KnowledgeBase(kb.entries[1:], kb.lexicon, kb.commune, {}, [], kb.calibration)
+    index, stats = opened(fewer, db)
+    assert stats.analysed == 0 and shape(index) == shape(Index(fewer))
+    assert kb.entries[0].id not in {r["id"] for r in db[ENTRIES].rows}
+
+
+def test_a_broken_snapshot_is_rebuilt_with_one_log_line(kb, db, caplog):
+    opened(kb, db)
+    db.execute(f"update {ENTRIES} set prim = x'ffffffffff'")  # not a whole array of ids
+    with caplog.at_level(logging.INFO, logger="bot.engine.snapshot"):
+        index, stats = opened(kb, db)
+    assert stats.rebuilt == "unreadable" and stats.analysed == len(kb.entries)
+    assert [r.getMessage() for r in caplog.records] == [
+        "index snapshot unreadable (ValueError): rebuilding it from the knowledge base"
+    ]
+    assert shape(index) == shape(Index(kb))
+    assert opened(kb, db)[1].reused == len(kb.entries)  # and it is whole again
+
+
+def test_a_snapshot_of_another_version_of_the_code_is_rebuilt(kb, db, caplog):
+    opened(kb, db)
+    db.execute(f"update {META} set value = 'old' where key = 'code'")
+    with caplog.at_level(logging.INFO, logger="bot.engine.snapshot"):
+        index, stats = opened(kb, db)
+    assert stats.rebuilt == "version" and stats.reused == 0
+    assert len(caplog.records) == 1 and "another version" in caplog.records[0].getMessage()
+    assert shape(index) == shape(Index(kb))
+
+
+def test_a_missing_table_is_rebuilt_not_a_crash(kb, db):
+    opened(kb, db)
+    db[ENTRIES].drop()
+    index, stats = opened(kb, db)
+    assert stats.rebuilt == "unreadable" and shape(index) == shape(Index(kb))
+
+
+def test_the_bot_and_kb_build_use_the_snapshot(tmp_path):
+    from tests.test_knowledge import run_cli
+
+    data = tmp_path / "data"
+    first = run_cli("--knowledge", str(KNOWLEDGE), "--data-dir", str(data), "kb", "build")
+    assert first.returncode == 0 and "index: " in first.stdout and " 0 unchanged" in first.stdout
+    again = run_cli("--knowledge", str(KNOWLEDGE), "--data-dir", str(data), "kb", "build")
+    assert "index: 0 analysed" in again.stdout
+    asked = run_cli("--knowledge", str(KNOWLEDGE), "--data-dir", str(data), "ask", "lam cccd o dau")
+    assert asked.returncode == 0 and "CĂN CƯỚC" in asked.stdout.upper()
+
+
+def test_unchanged_knowledge_files_skip_hashing_and_a_changed_one_is_caught(knowledge_copy, db, monkeypatch):
+    import bot.engine.snapshot as snapshot
+
+    kb = load(knowledge_copy)
+    opened_with = lambda kb: (open_index(kb, db, stats := Stats(), "print-1"), stats)
+    opened_with(kb)
+    calls = []
+    monkeypatch.setattr(snapshot, "entry_hash", lambda *a: calls.append(a) or "x")
+    index, stats = opened_with(kb)
+    assert calls == [] and stats.reused == len(kb.entries)
+    monkeypatch.undo()
+    path = knowledge_copy / "entries" / "meta.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Xin chào", "Xin chào bạn", 1), encoding="utf-8")
+    edited = load(knowledge_copy)
+    index, stats = open_index(edited, db, stats := Stats(), "print-2"), stats
+    assert stats.analysed == 1 and shape(index) == shape(Index(edited))
