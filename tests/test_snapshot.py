@@ -125,3 +125,25 @@ def test_unchanged_knowledge_files_skip_hashing_and_a_changed_one_is_caught(know
     edited = load(knowledge_copy)
     index, stats = open_index(edited, db, stats := Stats(), "print-2"), stats
     assert stats.analysed == 1 and shape(index) == shape(Index(edited))
+
+
+def test_ask_imports_neither_numpy_nor_the_telegram_stack(tmp_path):
+    """Cold start of `ask`: sqlite-utils is imported with numpy hidden (it would only map numpy types)
+    and nothing of python-telegram-bot or matplotlib is loaded to answer one question."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['bot', '--data-dir', {str(tmp_path)!r}, 'ask', 'lam cccd o dau']\n"
+        "try:\n    runpy.run_module('bot', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numpy', 'telegram', 'matplotlib', 'aiohttp') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "CĂN CƯỚC" in out.stdout.upper(), out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    import numpy  # still importable by whoever needs it (charts)
+
+    assert numpy.array([1]).sum() == 1
