@@ -3,6 +3,7 @@ edited entry, and query latency — at the real knowledge base's size, 1,000 and
 
     python bench/index_bench.py            # real, 1k, 10k
     python bench/index_bench.py --quick    # real and 1k only
+    python bench/index_bench.py --sizes 0 10000   # chosen sizes (0 = the real knowledge base)
 
 Each figure comes from a fresh process (so the memory growth is the index's own). The generated
 bases vary their vocabulary (words of the real answers swapped in at random), so the postings of
@@ -112,10 +113,11 @@ def child(n: int, what: str, db: Path) -> dict[str, float]:
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--sizes", type=int, nargs="*")
     args = p.parse_args()
     import tempfile
 
-    sizes = [0, 1000] if args.quick else [0, 1000, 10_000]
+    sizes = args.sizes if args.sizes else [0, 1000] if args.quick else [0, 1000, 10_000]
     print(
         "size: entries | in memory: build s, RSS MiB | snapshot: first build s | load s, RSS MiB | "
         "one edited entry s (analysed) | query p50 / p99 ms"
