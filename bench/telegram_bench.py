@@ -1,6 +1,6 @@
 """End-to-end throughput through the fake Bot API: our bot against a minimal PTB echo bot.
 
-    python bench/telegram_bench.py [--updates 400]
+    python bench/telegram_bench.py [--updates 400] [--rounds 5]
 
 The fake server runs in a process of its own (as Telegram would). Both bots run the real
 python-telegram-bot Application, polling it, alternately in the same run; the figure that
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
@@ -97,6 +98,7 @@ def p(values: list[float], q: float) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=2, help="paired rounds (echo, then each client)")
     args = parser.parse_args()
     qs = [q.q for q in load_questions(ROOT / "tests" / "dev" / "questions.yaml")]
     questions = (qs * (args.updates // len(qs) + 1))[: args.updates]
@@ -109,7 +111,11 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             core = Core.open(ROOT / "knowledge", Path(tmp))
-            for name in ("echo", "aiohttp", "httpx", "echo", "httpx", "aiohttp"):  # alternate, to spread drift
+            # each round: the echo bot and both clients, in alternating order to spread drift
+            order = [
+                ("echo", "aiohttp", "httpx") if r % 2 == 0 else ("echo", "httpx", "aiohttp") for r in range(args.rounds)
+            ]
+            for name in [n for round_ in order for n in round_]:
                 ours = name != "echo"
                 settings = Settings(
                     token=TOKEN, api_base_url=remote.base_url, data_dir=Path(tmp), flood_limit=10_000,
@@ -135,13 +141,22 @@ async def main() -> None:
     def lat(name: str) -> list[float]:
         return sorted(x for _, ms in results[name] for x in ms)
 
-    print(f"{args.updates} text updates pushed at once, two runs each, alternating; fake server in its own process")
+    print(
+        f"{args.updates} text updates pushed at once, {args.rounds} paired rounds, alternating; "
+        "fake server in its own process"
+    )
     echo = lat("echo")
     print(f"echo bot (PTB, httpx)   : {rate('echo'):.0f} updates/s; p50 {p(echo, 50):.0f} ms, p99 {p(echo, 99):.0f} ms")
     for name in ("aiohttp", "httpx"):
         print(
             f"our bot, HTTP_CLIENT={name:<7}: {rate(name):.0f} updates/s; p50 {p(lat(name), 50):.0f} ms, "
             f"p99 {p(lat(name), 99):.0f} ms; ratio to echo {rate(name) / rate('echo'):.2f}"
+        )
+    for name in ("aiohttp", "httpx"):
+        paired = sorted(ours / echo for (ours, _), (echo, _) in zip(results[name], results["echo"], strict=True))
+        print(
+            f"  {name}: ratio to echo per round {', '.join(f'{x:.2f}' for x in paired)}; "
+            f"median {statistics.median(paired):.2f}"
         )
     print("(burst latencies include queueing behind the other updates)")
     steady = results["paced"]

@@ -142,3 +142,25 @@ async def test_a_restart_half_way_through_a_listing_loses_nothing(tmp_path):
         assert "Nhà Cô Mai" in preview["text"] and "Chu Va 8" in preview["text"] and "0912 222 333" in preview["text"]
     finally:
         await harness.stop(h2)
+
+
+def test_approved_listings_are_read_once_and_any_later_write_is_seen(tmp_path):
+    """Every answer reads the approved places to stay: they are kept between writes — the bot's own
+    (approve, hide…) and another process's on the same database file (PRAGMA data_version)."""
+    import sqlite3
+
+    from bot.app import Core
+    from bot.services.homestays import Draft
+
+    core = Core.open(KNOWLEDGE, tmp_path)
+    reads: list[str] = []
+    core.db.conn.set_trace_callback(lambda sql: reads.append(sql) if "from homestays where status" in sql else None)
+    assert core.homestays.approved() == [] and core.homestays.approved() == []
+    assert len(reads) == 1
+    ident = core.homestays.submit(7, Draft(name="Nhà nghỉ A", village="Nà Phát", phone="", description_vi=""))
+    assert core.homestays.approve(ident, 1)
+    assert [h.name for h in core.homestays.approved()] == ["Nhà nghỉ A"]
+    other = sqlite3.connect(tmp_path / "bot.db")
+    other.execute("update homestays set status = 'hidden' where id = ?", [ident])
+    other.commit()
+    assert core.homestays.approved() == []

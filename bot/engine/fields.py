@@ -40,7 +40,7 @@ class FieldFinder:
         for name, texts in words.items():
             phrases += [(w, name) for p in [*texts.vi, *texts.en] if (w := _words(p))]
         phrases.sort(key=lambda p: -len(p[0]))  # longest first: "nộp ở đâu" before "ở đâu"
-        self._phrases = phrases
+        self._phrases = [(words_, name, frozenset(w[0] for w in words_)) for words_, name in phrases]
         self.fillers = {w[0] for p in [*words.followup.vi, *words.followup.en] for w in _words(p)}
         self._corrections = sorted(
             (w for p in [*words.correction.vi, *words.correction.en] if (w := _words(p))), key=lambda w: -len(w)
@@ -82,8 +82,8 @@ class FieldFinder:
         present = {w[0] for w in text if w is not None}
         own: list[Word | None] = list(_words(title))
         asked = set()
-        for phrase, name in self._phrases:  # longest first; only phrases whose words all occur
-            if any(p[0] not in present for p in phrase):
+        for phrase, name, needed in self._phrases:  # longest first; only phrases whose words all occur
+            if not needed <= present:
                 continue
             if self._take(text, phrase) and not (own and self._take(own[:], phrase)):
                 asked.add(name)

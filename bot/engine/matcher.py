@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -325,11 +326,24 @@ class Matcher:
         if total <= 0:
             return ranking
         idf = self.index.idf
-        partial: dict[int, float] = {}
-        for f, fw in weights.items():
-            for i in self.index.postings.get(f, ()):
-                if only is None or i in only:
-                    partial[i] = partial.get(i, 0.0) + fw.weight
+        partial: defaultdict[int, float] = defaultdict(float)
+        postings = self.index.postings
+        if only is None:
+            for f, fw in weights.items():
+                w = fw.weight
+                for i in postings.get(f, ()):
+                    partial[i] += w
+        elif len(only) <= 8:  # a few entries (a clause of the message): look them up, walk nothing
+            few = [(i, self.index.items[i]) for i in sorted(only)]  # the order a walk would meet them in
+            for f, fw in weights.items():
+                for i, item in few:
+                    if f in item.primary or f in item.secondary:
+                        partial[i] += fw.weight
+        else:
+            for f, fw in weights.items():
+                for i in postings.get(f, ()):
+                    if i in only:
+                        partial[i] += fw.weight
         if not partial:
             return ranking
         # the best few by partial score, without sorting the thousands a large base may touch
@@ -360,15 +374,15 @@ class Matcher:
                 matched += fw.weight * m
                 sure[f] = m * fw.factor
             coverage = matched / total
-            dots: dict[int, float] = {}
-            held: dict[int, float] = {}
-            held2: dict[int, float] = {}
+            dots: defaultdict[int, float] = defaultdict(float)
+            held: defaultdict[int, float] = defaultdict(float)
+            held2: defaultdict[int, float] = defaultdict(float)
             for f, m in sure.items():
                 fi = idf[f]
                 for t in item.text_postings.get(f, ()):
-                    dots[t] = dots.get(t, 0.0) + weights[f].weight * fi
-                    held[t] = held.get(t, 0.0) + fi * m
-                    held2[t] = held2.get(t, 0.0) + fi * fi * m
+                    dots[t] += weights[f].weight * fi
+                    held[t] += fi * m
+                    held2[t] += fi * fi * m
             closeness = 0.0
             containment = 0.0
             defining = 0.0

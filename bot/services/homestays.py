@@ -61,12 +61,20 @@ def phone(value: str) -> str:
 class Homestays:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        # the approved listings are read by every answer; kept until this object or another
+        # connection (PRAGMA data_version) writes the database
+        self._generation = 0
+        self._approved: tuple[tuple[int, int], list[Homestay]] | None = None
+
+    def _changed(self) -> None:
+        self._generation += 1
 
     def submit(self, owner: int, draft: Draft) -> int:
         row = {**draft.__dict__, "owner": owner, "status": "pending", "submitted_at": now_iso()}
         with self.db.atomic():
             ident = int(self.db.table("homestays").insert(row).last_pk or 0)
             audit.record(self.db, owner, "homestay.submit", {"homestay": ident, "name": draft.name})
+        self._changed()
         return ident
 
     def get(self, ident: int) -> dict[str, Any] | None:
@@ -86,6 +94,7 @@ class Homestays:
             if cur.rowcount != 1:
                 return False
             audit.record(self.db, actor, f"homestay.{to}", {"homestay": ident})
+        self._changed()
         return True
 
     def approve(self, ident: int, officer: int) -> bool:
@@ -105,6 +114,7 @@ class Homestays:
                         "update homestays set status = 'replaced', decided_at = ?, decided_by = ? where id = ?",
                         [now_iso(), officer, old["id"]],
                     )
+        self._changed()
         return True
 
     def reject(self, ident: int, officer: int) -> bool:
@@ -125,6 +135,14 @@ class Homestays:
 
     def approved(self) -> list[Homestay]:
         """The approved listings as the answers show them (each with the day it was listed)."""
+        key = (int(self.db.execute("pragma data_version").fetchone()[0]), self._generation)
+        if self._approved is not None and self._approved[0] == key:
+            return list(self._approved[1])
+        out = self._read_approved()
+        self._approved = (key, out)
+        return list(out)
+
+    def _read_approved(self) -> list[Homestay]:
         out = []
         for r in self.db.query("select * from homestays where status = 'approved' order by decided_at, id"):
             location = None
