@@ -379,10 +379,11 @@ class Matcher:
             held2: defaultdict[int, float] = defaultdict(float)
             for f, m in sure.items():
                 fi = idf[f]
+                dot, share, share2 = weights[f].weight * fi, fi * m, fi * fi * m
                 for t in item.text_postings.get(f, ()):
-                    dots[t] += weights[f].weight * fi
-                    held[t] += fi * m
-                    held2[t] += fi * fi * m
+                    dots[t] += dot
+                    held[t] += share
+                    held2[t] += share2
             closeness = 0.0
             containment = 0.0
             defining = 0.0
