@@ -215,3 +215,16 @@ def test_a_question_turned_with_con_is_about_what_follows(engine):
     assert engine.ask("Thẻ BHYT cho con dưới 6 tuổi làm ở đâu?").entry_id == "service.health-insurance-child"
     child = engine.ask("lam giay khai sinh cho con can giay to gi")
     assert child.entry_id == "service.birth-registration"
+
+
+def test_a_part_asked_of_a_procedure_without_structured_facts_is_said_to_be_unknown(engine, tmp_path):
+    """Vocational training has no fee on record: "có phải đóng học phí không?" after its answer gets
+    the one line saying so (and the full answer's button), not the whole entry again."""
+    from bot.app import Core
+    from tests.conftest import KNOWLEDGE
+
+    result = engine.ask("có phải đóng học phí không?", context="service.vocational-training")
+    assert (result.status, result.entry_id, result.field) == (Status.ANSWER, "service.vocational-training", "fee")
+    short = Core.open(KNOWLEDGE, tmp_path).answer(result.entry_id, "vi", result.field)
+    assert short.fields == [] and short.paragraphs[0].startswith("Trợ lý chưa có thông tin đã xác minh")
+    assert engine.ask("đào tạo nghề cho lao động nông thôn", "vi").field is None  # asked in general: whole

@@ -135,7 +135,7 @@ class Engine:
     def _follow_up(self, question: str, asked: str, entry: Entry, lang: str) -> Result:
         """``asked`` of ``entry``: for a procedure, that part (said to be unknown when it is not in the
         entry); for anything else, the whole answer, which is what there is to say about it."""
-        field = asked if entry.category in PROCEDURES and entry.service is not None else None
+        field = asked if entry.category in PROCEDURES else None
         result = Result(question, Status.ANSWER, lang, entry.id, 1.0, ranked=[entry.id])
         result.field = field
         return result
@@ -163,8 +163,9 @@ class Engine:
         services (with their office's details); for other entries the answer is the whole. A part
         the entry does not hold is still the part asked: the reply says it is not known."""
         entry = self.entry(entry_id)
-        if entry is None or entry.category not in PROCEDURES or entry.service is None:
+        if entry is None or entry.category not in PROCEDURES:
             return None
+        # a procedure without structured facts still gets the part asked: the reply says it is not known
         return self.fields.find(question, f"{entry.title.vi}\n{entry.title.en}")
 
     def search(self, query: str, limit: int = 10) -> list[Entry]:
