@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import random
 import resource
 import statistics
 import subprocess
@@ -25,11 +24,11 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.index_bench import generated  # noqa: E402
 from bot.engine.engine import Engine, Status  # noqa: E402
 from bot.engine.matcher import Calibration  # noqa: E402
 from bot.evaluation import load_questions  # noqa: E402
 from bot.knowledge.loader import KnowledgeBase, load_or_raise  # noqa: E402
-from bot.knowledge.schema import Text, TextList  # noqa: E402
 from bot.text.normalize import clean, fold, tokens  # noqa: E402
 
 
@@ -67,30 +66,6 @@ def time_calls(fn, questions: list[str], repeats: int) -> list[float]:
             fn(q)
             out.append((time.perf_counter() - t) * 1000)
     return out
-
-
-def generated_kb(kb: KnowledgeBase, n: int, seed: int = 7) -> KnowledgeBase:
-    """n entries made from the real ones: same shapes, each with its own made-up name."""
-    rng = random.Random(seed)
-    syllables = sorted({fold(t) for e in kb.entries for t in tokens(clean(e.answer.vi)) if t.isalpha()})
-    entries = []
-    for i in range(n):
-        base = kb.entries[i % len(kb.entries)]
-        name = " ".join(rng.sample(syllables, 3))
-        entries.append(
-            base.model_copy(
-                update={
-                    "id": f"{base.category}.gen-{i}",
-                    "title": Text(vi=f"{base.title.vi} {name}", en=f"{base.title.en} {name}"),
-                    "questions": TextList(
-                        vi=[f"{q} {name}" for q in base.questions.vi[:6]],
-                        en=[f"{q} {name}" for q in base.questions.en[:3]],
-                    ),
-                    "related": [],
-                }
-            )
-        )
-    return KnowledgeBase(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
 
 
 def _build(factory, trace: bool):
@@ -186,7 +161,7 @@ def main() -> None:
     startup()
     measure("real knowledge base", kb, questions, repeats=2 if args.quick else 5)
     n = 2000 if args.quick else 10_000
-    measure("generated knowledge base", generated_kb(kb, n), questions, repeats=1, trace=False)
+    measure("generated knowledge base", generated(kb, n), questions, repeats=1, trace=False)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ class Answer:
     paragraphs: list[str]
     fields: list[Field] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    details: list[Field] = field(default_factory=list)  # after the text: the legal basis
+    details: list[Field] = field(default_factory=list)  # after the text: the legal basis, cited public facts
     facts_first: bool = False  # a procedure: what to bring, how long, the fee, where, before the text
     related: list[tuple[str, str]] = field(default_factory=list)  # (id, title)
     location: Location | None = None

@@ -220,12 +220,9 @@ def _write(
     meta: dict[str, str],
 ) -> None:
     """The changed entries' rows, the new features and the meta data: in one transaction."""
+    fresh = len(changed) == len(kb.entries)  # everything anew: start the feature table afresh too
+    names = [] if fresh else names
     table = {n: i for i, n in enumerate(names)}
-    if len(changed) == len(kb.entries):  # everything anew: start the feature table afresh too
-        table, names = {}, []
-        fresh = True
-    else:
-        fresh = False
     new: list[str] = []
     rows = []
     for pos in changed:
