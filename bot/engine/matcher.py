@@ -293,11 +293,7 @@ class Matcher:
             ranking = self.rank(turned, limit, lang)
             if ranking.scored and self.calibration.confidence(ranking.features()) >= self.calibration.threshold:
                 ranking.reading = turned  # the whole question, not a part of it: the rest is set aside
-                chosen = {s.index for s in ranking.scored}
-                ranking.scored += [s for s in whole_ranking.scored if s.index not in chosen][
-                    : limit - len(ranking.scored)
-                ]
-                return ranking
+                return self._backfill(ranking, whole_ranking, limit)
         agreeing = {s.index for s in best.scored[:2]}
         for reading in self.readings(text)[1:]:
             ranking = self.rank(reading, limit, lang, only=agreeing)
@@ -308,10 +304,14 @@ class Matcher:
             conf = self.calibration.confidence(ranking.features())
             if conf > best_conf:
                 best, best_conf = ranking, conf
-        if best is not whole_ranking:  # the other candidates stay as the whole message ranked them
-            chosen = {s.index for s in best.scored}
-            best.scored += [s for s in whole_ranking.scored if s.index not in chosen][: limit - len(best.scored)]
-        return best
+        return best if best is whole_ranking else self._backfill(best, whole_ranking, limit)
+
+    @staticmethod
+    def _backfill(reading: Ranking, whole: Ranking, limit: int) -> Ranking:
+        """A reading's ranking, its other candidates those of the whole message as it ranked them."""
+        chosen = {s.index for s in reading.scored}
+        reading.scored += [s for s in whole.scored if s.index not in chosen][: limit - len(reading.scored)]
+        return reading
 
     def rank(self, text: str, limit: int = 5, lang: str | None = None, only: set[int] | None = None) -> Ranking:
         """Score the entries (or only the ``only`` ones) against one text."""
