@@ -97,8 +97,9 @@ def scan(entry: Entry, learned: dict[str, list[str]]) -> EntryScan:
     return out
 
 
-def analyse(entry: Entry, learned: dict[str, list[str]], lexicon: Lexicon) -> EntryAnalysis:
-    """The entry's features under ``lexicon`` (which must have learnt the knowledge base's words)."""
+def analyse(entry: Entry, learned: dict[str, list[str]], lexicon: Lexicon, seen: EntryScan) -> EntryAnalysis:
+    """The entry's features under ``lexicon`` (which must have learnt the knowledge base's words);
+    ``seen``: the entry's scan, whose accent keys it keeps."""
     primary: set[str] = set()
     texts: list[list[str]] = []
     prim, sec = _primary_texts(entry, learned), _secondary_texts(entry)
@@ -110,7 +111,7 @@ def analyse(entry: Entry, learned: dict[str, list[str]], lexicon: Lexicon) -> En
     secondary: set[str] = set()
     for _lang, text in sec:
         secondary |= features(lexicon.analyze(text))
-    accents = {a for _l, t in [*prim, *sec] for tok in tokens(clean(t)) if (a := accent_key(tok))}
+    accents = {a for keys in seen.accents.values() for a in keys if a}
     return EntryAnalysis(sorted(primary), sorted(secondary - primary), texts, sorted(accents))
 
 
@@ -142,7 +143,7 @@ class Index:
             scans = [scan(e, kb.learned.get(e.id, {})) for e in kb.entries]
         self.lexicon = lexicon or learn(kb, scans)
         if analyses is None:
-            analyses = [analyse(e, kb.learned.get(e.id, {}), self.lexicon) for e in kb.entries]
+            analyses = [analyse(e, kb.learned.get(e.id, {}), self.lexicon, sc) for e, sc in zip(kb.entries, scans)]
 
         words: dict[str, set[str]] = {"vi": set(), "en": set()}  # folded raw words of each language's texts
         self.names: set[str] = set()  # accented words the English texts use too: names (Mường Lư, Sâm Lai Châu)

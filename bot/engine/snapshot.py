@@ -196,7 +196,7 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
             )
             stats.reused += 1
         else:
-            analyses.append(analyse(e, kb.learned.get(e.id, {}), taught))
+            analyses.append(analyse(e, kb.learned.get(e.id, {}), taught, scans[pos]))
             changed.append(pos)
             stats.analysed += 1
     gone = set(rows) - {e.id for e in kb.entries}
