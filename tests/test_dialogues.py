@@ -42,7 +42,8 @@ def test_the_bot_follows_the_conversation_at_least_as_well_as_today(dialogues, e
     assert f["confident_without_context"] == 0  # a part asked with nothing before: never a random entry
     # floors: the figures measured when the set was written (the targets are 0.95; see the issue notes),
     # re-measured when 26 where-to-go entries joined the knowledge base (issue 13): more neighbours
-    # make the first answer less often sure — switch 0.793 → 0.759 (one dialogue), follow-up 0.746 → 0.730
+    # make the first answer less often sure — switch 0.793 → 0.759 (one dialogue), follow-up 0.746 → 0.730;
+    # a part asked after the one suggestion shown is a part of it: follow-up 0.762 → 0.810
     assert f["follow-up.after_right_first"] >= 0.95
-    assert f["follow-up"] >= 0.73 and f["switch"] >= 0.75
+    assert f["follow-up"] >= 0.80 and f["switch"] >= 0.75
     assert f["correction"] >= 0.95 and f["clarify"] >= 0.95

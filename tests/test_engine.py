@@ -180,8 +180,33 @@ def test_a_follow_up_before_choosing_a_suggestion_offers_them_again(engine):
 
     d = Dialogues()
     first, _ = d.reply(engine, 2, 2, "hỏi về giấy tờ đất", "vi")
+    assert len(first.suggestions) > 1
     follow, _ = d.reply(engine, 2, 2, "mất mấy ngày?", "vi")
     assert follow.status is Status.CLARIFY and follow.suggestions == first.suggestions
+
+
+@pytest.mark.parametrize(
+    ("question", "field"), [("hết bao nhiêu tiền ạ?", "fee"), ("how long does it take?", "time_limit")]
+)
+def test_a_part_asked_after_one_suggestion_is_that_part_of_it(engine, question, field):
+    # "did you mean the ID card?" — and the person goes on asking: they took the one suggestion
+    result = engine.ask(question, offered=["service.citizen-id-card"])
+    assert (result.status, result.entry_id, result.field) == (Status.ANSWER, "service.citizen-id-card", field)
+    # a suggestion that no longer exists is not taken: "which procedure?"
+    gone = engine.ask(question, offered=["service.removed-long-ago"])
+    assert gone.status is Status.CLARIFY and gone.entry_id is None
+
+
+def test_a_suggestion_is_offered_when_the_views_together_reach_the_floor(engine):
+    from bot.engine.matcher import Scored
+
+    floor = engine.calibration.suggest_floor
+    # a long question spreads its weight: neither containment nor coverage reaches the floor alone…
+    spread = Scored(0, score=floor + 0.05, coverage=1.5 * floor, closeness=floor, containment=0.8 * floor)
+    assert engine._plausible(spread)
+    # …but a candidate whose blend stays under it is noise, not a suggestion
+    weak = Scored(0, score=floor - 0.1, coverage=1.5 * floor, closeness=0.1, containment=0.8 * floor)
+    assert not engine._plausible(weak)
 
 
 def test_a_new_subject_starts_a_new_topic(engine):

@@ -99,6 +99,10 @@ class Engine:
         previous = self.entry(context) if context else None
         if asked is not None and not rest:
             # a part and no subject: about the entry just answered, or "which procedure?"
+            if previous is None and offered and len(offered) == 1 and self.entry(offered[0]) is not None:
+                # one suggestion was shown and the person goes on asking: they took it ("hết bao nhiêu
+                # tiền?" after "did you mean the ID card?"); the reply names the entry it is about
+                previous = self.entry(offered[0])
             if previous is None:
                 choices = offered or near or [e.id for e in self.kb.entries if e.category == "service"]
                 return Result(question, Status.CLARIFY, reply_lang, suggestions=choices[:MAX_SUGGESTIONS])
@@ -176,6 +180,7 @@ class Engine:
 
     def _plausible(self, s: Scored, floor: float | None = None) -> bool:
         """Worth offering as a suggestion: the question holds a good part of one of the entry's
-        texts, or the entry explains most of the question."""
+        texts, the entry explains most of the question, or their blend (the ranking score) reaches
+        the floor — a long question spreads its weight, so no single view may reach it alone."""
         floor = self.calibration.suggest_floor if floor is None else floor
-        return s.containment >= floor or s.coverage >= 2 * floor
+        return s.containment >= floor or s.coverage >= 2 * floor or s.score >= floor
