@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.index_bench import generated  # noqa: E402
+from bot.app import settle  # noqa: E402
 from bot.engine.engine import Engine, Status  # noqa: E402
 from bot.engine.matcher import Calibration  # noqa: E402
 from bot.evaluation import load_questions  # noqa: E402
@@ -87,6 +88,7 @@ def measure(label: str, kb: KnowledgeBase, questions, repeats: int, trace: bool 
     engine, build, engine_peak = _build(lambda: Engine(kb, cal), trace)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     bm25, bm25_build, bm25_peak = _build(lambda: BM25Baseline(kb), trace)
+    settle()  # both loaded: out of the garbage collector's way, as the bot does (bot.app.settle)
 
     texts = [q.q for q in questions]
     # interleave the two so drift hits both alike

@@ -27,6 +27,7 @@ import gc, json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from bench.index_bench import generated
+from bot.app import settle
 from bot.engine.engine import Engine
 from bot.engine.index import Index
 from bot.engine.matcher import Calibration
@@ -53,12 +54,13 @@ elif what == "edit":
     kb = kb.__class__(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
     before = rss()
     t = time.perf_counter()
-    index = open_index(kb, connect(Path(db_path)), stats)
-else:
-    index = open_index(kb, connect(Path(db_path)), stats)
+    index = open_index(kb, connect(Path(db_path)), stats, fingerprint="edited files")
+else:  # the bot's start: the knowledge files are those the snapshot was written for
+    index = open_index(kb, connect(Path(db_path)), stats, fingerprint="the same files")
 took = time.perf_counter() - t
 out = {"seconds": took, "rss_growth_mib": rss() - before, "analysed": stats.analysed, "reused": stats.reused}
 if what == "load":
+    settle()  # as the bot does once it has loaded (bot.app.Core.open)
     engine = Engine(kb, Calibration.from_params(kb.calibration), index)
     qs = [q.q for q in load_questions(root / "tests" / "dev")]
     times = []

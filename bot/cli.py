@@ -322,10 +322,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.app import Core
+    from bot.app import Core, settle
     from bot.channels.console import run
 
-    return run(Core.open(_knowledge(args), _data(args)), args.lang)
+    core = Core.open(_knowledge(args), _data(args))
+    settle()
+    return run(core, args.lang)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ edited entries analysed again, and a stale or broken snapshot rebuilt with one l
 
 from __future__ import annotations
 
+import heapq
 import logging
 
 import pytest
@@ -125,6 +126,75 @@ def test_unchanged_knowledge_files_skip_hashing_and_a_changed_one_is_caught(know
     edited = load(knowledge_copy)
     index, stats = open_index(edited, db, stats := Stats(), "print-2"), stats
     assert stats.analysed == 1 and shape(index) == shape(Index(edited))
+
+
+def test_the_same_knowledge_files_open_the_stored_arrays_as_they_are(kb, db, monkeypatch):
+    import bot.engine.snapshot as snapshot
+
+    open_index(kb, db, Stats(), "print-1")
+    calls = []
+    for name in ("analyse", "scan", "_decode_texts", "_strings"):  # nothing analysed, nothing decoded
+        monkeypatch.setattr(snapshot, name, lambda *a, name=name: calls.append(name))
+    index = open_index(kb, db, stats := Stats(), "print-1")
+    assert calls == [] and stats.reused == len(kb.entries) and not stats.rebuilt
+    monkeypatch.undo()
+    assert shape(index) == shape(Index(kb))
+    question = "chau chao co, bo chau moi mat thang truoc, lam giay khai tu o dau a"
+    from bot.engine.matcher import Matcher
+
+    assert Matcher(index).read(question).features() == Matcher(Index(kb)).read(question).features()
+
+
+def test_broken_whole_index_arrays_are_rebuilt_with_one_log_line(kb, db, caplog):
+    open_index(kb, db, Stats(), "print-1")
+    db.execute("update index_blobs set value = x'ffffff' where key = 'ids'")  # postings cut short
+    with caplog.at_level(logging.INFO, logger="bot.engine.snapshot"):
+        index = open_index(kb, db, stats := Stats(), "print-1")
+    assert stats.rebuilt == "unreadable" and len(caplog.records) == 1
+    assert shape(index) == shape(Index(kb))
+    db.execute("delete from index_blobs")  # an older snapshot without them: read the rows instead…
+    index = open_index(kb, db, stats := Stats(), "print-1")
+    assert stats.analysed == 0 and shape(index) == shape(Index(kb))
+    assert db["index_blobs"].count == 4  # …and write them for the next start
+
+
+def test_a_large_base_sums_with_numpy_and_ranks_exactly_as_the_walk(kb, monkeypatch):
+    from bot.engine.engine import Engine
+    from bot.engine.matcher import Calibration
+
+    questions = [
+        "lam cccd o dau",
+        "Ông tôi mất tuần trước ở bản, gia đình cần làm giấy tờ gì, nộp ở đâu ạ?",
+        "We are cycling from Sa Pa, is there a homestay in Binh Lu tonight?",
+        "mua miến dong làm quà",
+        "chỉ tiêu che phủ rừng đến 2030",
+        "giấy phép câu cá ở hồ",
+        "tour",
+    ]
+    cal = Calibration.from_params(kb.calibration)
+    walked = Engine(kb, cal)
+    assert walked.index.accumulator() is None  # a small base: a dict walk, and numpy never imported
+    monkeypatch.setattr(Index, "LARGE", 0)
+    summed = Engine(kb, cal)
+    assert summed.index.accumulator() is not None
+    for q in questions:  # the candidates themselves, in order, at a few cut-offs
+        analysis = walked.index.lexicon.analyze(q, known=walked.index.vocab)
+        weights = [(f, w.weight) for f, w in walked.matcher.weights(analysis)[0].items()]
+        partial: dict[int, float] = {}
+        for f, w in weights:
+            for i in walked.index.postings.get(f, ()):
+                partial[i] = partial.get(i, 0.0) + w
+        for k in (3, 10, 30):
+            assert summed.index.accumulator().best(weights, k) == heapq.nlargest(k, partial, key=partial.get), q
+    for q in questions:
+        a, b = walked.ask(q), summed.ask(q)
+        assert (a.status, a.entry_id, a.ranked, a.confidence, a.suggestions) == (
+            b.status,
+            b.entry_id,
+            b.ranked,
+            b.confidence,
+            b.suggestions,
+        ), q
 
 
 def test_ask_imports_neither_numpy_nor_the_telegram_stack(tmp_path):

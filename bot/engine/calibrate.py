@@ -236,7 +236,7 @@ def collect(
             ranking = matcher.read(clean(text), whole_only=calibration is None)
             if not ranking.scored:
                 return
-            top = matcher.index.items[ranking.scored[0].index].entry.id
+            top = matcher.index.entry_at(ranking.scored[0].index).id
             if kind != "near-miss" and top != source.id and top in related.get(source.id, ()):
                 return  # an entry the source itself points to: a fair answer, neither right nor wrong
             samples.append(Sample(ranking.features(), kind == "positive" and top == source.id, kind, variant, text))

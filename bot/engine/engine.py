@@ -93,8 +93,8 @@ class Engine:
             return Result(question, Status.UNSUPPORTED, fallback)
         ranking = self.matcher.read(cleaned)
         reply_lang = ranking.lang or fallback
-        ids = [self.index.items[s.index].entry.id for s in ranking.scored]
-        near = [self.index.items[s.index].entry.id for s in ranking.scored if self._plausible(s)][:MAX_SUGGESTIONS]
+        ids = [self.index.entry_at(s.index).id for s in ranking.scored]
+        near = [self.index.entry_at(s.index).id for s in ranking.scored if self._plausible(s)][:MAX_SUGGESTIONS]
         asked, rest = self.fields.rest(cleaned)
         previous = self.entry(context) if context else None
         if asked is not None and not rest:
@@ -176,7 +176,7 @@ class Engine:
         """Entries for a browse-style search (inline mode): best first, no threshold but the floor."""
         ranking = self.matcher.rank(clean(query), limit=limit)
         floor = self.calibration.suggest_floor
-        return [self.index.items[s.index].entry for s in ranking.scored if self._plausible(s, floor)]
+        return [self.index.entry_at(s.index) for s in ranking.scored if self._plausible(s, floor)]
 
     def _plausible(self, s: Scored, floor: float | None = None) -> bool:
         """Worth offering as a suggestion: the question holds a good part of one of the entry's

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import overload
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
@@ -127,23 +130,241 @@ def learn(kb: KnowledgeBase, scans: list[EntryScan]) -> Lexicon:
     return lexicon
 
 
+@dataclass
+class Compact:
+    """An index's bulk, as integer arrays: features by id, postings in CSR form, and per entry
+    its features as ids. Entries are decoded into :class:`IndexedEntry` only when a question
+    needs them, so a base of thousands opens without building thousands of sets."""
+
+    names: list[str]  # feature strings by id (ids of features no entry uses any more stay, unused)
+    offsets: array  # 'I': the postings of feature f are ids[offsets[f]:offsets[f + 1]]
+    ids: array  # 'I': entry positions, ascending within each feature
+    rows: list[tuple[array, array, array, list[str]]]  # per entry: primary, secondary, texts, accents
+
+    @classmethod
+    def build(cls, names: list[str], rows: list[tuple[array, array, array, list[str]]]) -> Compact:
+        counts = [0] * (len(names) + 1)
+        for prim, sec, _t, _a in rows:
+            for f in prim:
+                counts[f + 1] += 1
+            for f in sec:
+                counts[f + 1] += 1
+        offsets = array("I", accumulate(counts))
+        ids = array("I", bytes(4 * offsets[-1]))
+        fill = list(offsets[:-1])
+        for i, (prim, sec, _t, _a) in enumerate(rows):
+            for f in (*prim, *sec):
+                ids[fill[f]] = i
+                fill[f] += 1
+        return cls(names, offsets, ids, rows)
+
+    @classmethod
+    def of(cls, analyses: list[EntryAnalysis]) -> Compact:
+        """From analyses (strings): feature ids in order of first use."""
+        table: dict[str, int] = {}
+
+        def ids(values: Iterable[str]) -> array:
+            return array("I", (table.setdefault(v, len(table)) for v in values))
+
+        rows = []
+        for an in analyses:
+            texts = array("I")
+            for t in an.texts:
+                texts.append(len(t))
+                texts.extend(ids(t))
+            rows.append((ids(an.primary), ids(an.secondary), texts, an.accents))
+        return cls.build(list(table), rows)
+
+
+class Postings:
+    """Feature → the positions of the entries holding it (a read-only mapping's ``get``)."""
+
+    def __init__(self, fid: dict[str, int], compact: Compact) -> None:
+        self._fid, self._offsets, self._ids = fid, compact.offsets, compact.ids
+
+    def get(self, feature: str, default: Sequence[int] = ()) -> Sequence[int]:
+        f = self._fid.get(feature)
+        if f is None:
+            return default
+        return self._ids[self._offsets[f] : self._offsets[f + 1]]
+
+
+class Accumulator:
+    """Partial scores over a large base summed with numpy over the CSR postings (imported only for
+    bases of :data:`Index.LARGE` entries or more). The same sums in the same order as a walk in
+    Python, and the same candidates: by partial score, ties in the order a walk first meets them."""
+
+    def __init__(self, fid: dict[str, int], compact: Compact, size: int) -> None:
+        import numpy as np
+
+        self._np, self._fid, self._size = np, fid, size
+        self._offsets = np.frombuffer(compact.offsets, dtype=np.uint32)
+        self._ids = np.frombuffer(compact.ids, dtype=np.uint32)
+
+    def best(self, weights: Iterable[tuple[str, float]], k: int) -> list[int]:
+        np = self._np
+        acc = np.zeros(self._size)
+        first = np.full(self._size, np.iinfo(np.int64).max, dtype=np.int64)
+        for n, (feature, w) in enumerate(weights):
+            f = self._fid.get(feature)
+            if f is None:
+                continue
+            hit = self._ids[self._offsets[f] : self._offsets[f + 1]]
+            acc[hit] += w  # one posting per entry and feature: no repeated index
+            first[hit] = np.minimum(first[hit], n * self._size + hit.astype(np.int64))
+        touched = np.flatnonzero(first != np.iinfo(np.int64).max)
+        if len(touched) > k:
+            # everything scoring at least the k-th best, then ordered exactly
+            kth = np.partition(acc[touched], len(touched) - k)[len(touched) - k]
+            touched = touched[acc[touched] >= kth]
+        order = np.lexsort((first[touched], -acc[touched]))
+        return [int(i) for i in touched[order][:k]]
+
+
+class Items(Sequence[IndexedEntry]):
+    """The index's entries, decoded from the compact rows when first read; the last
+    :data:`CACHED` decoded are kept."""
+
+    CACHED = 4096
+
+    def __init__(self, index: Index, entries: list[Entry], compact: Compact) -> None:
+        self._index, self._entries, self._compact = index, entries, compact
+        self._cache: OrderedDict[int, IndexedEntry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, i: int) -> IndexedEntry: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[IndexedEntry]: ...
+    def __getitem__(self, i: int | slice) -> IndexedEntry | list[IndexedEntry]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        item = self._cache.get(i)
+        if item is None:
+            item = self._decode(i)
+            if len(self._cache) >= self.CACHED:
+                self._cache.popitem(last=False)
+            self._cache[i] = item
+        return item
+
+    def _decode(self, i: int) -> IndexedEntry:
+        names, idf = self._compact.names, self._index.idf
+        prim, sec, texts, accents = self._compact.rows[i]
+        item = IndexedEntry(self._entries[i], {names[f] for f in prim}, {names[f] for f in sec}, set(accents))
+        item.numbers = _numbers(item.primary)
+        at = 0
+        while at < len(texts):
+            n = texts[at]
+            feats = frozenset(names[f] for f in texts[at + 1 : at + 1 + n])
+            at += 1 + n
+            norm = math.sqrt(math.fsum(idf[x] ** 2 for x in feats))
+            item.texts.append((feats, norm, math.fsum(idf[x] for x in feats)))
+        for t, (text_feats, _norm, _mass) in enumerate(item.texts):
+            for f in text_feats:
+                item.text_postings.setdefault(f, []).append(t)
+        return item
+
+
+class Candidate:
+    """What the matcher reads of one entry while scoring it, straight from its compact row, with
+    features as ids: membership, the texts holding a feature, a text's norm and idf mass (worked out
+    for the texts a question touches only), accents and the numbers of its names."""
+
+    __slots__ = ("_idf", "_names", "_norms", "_numbers", "_row", "_texts", "_with", "accents", "primary", "secondary")
+
+    def __init__(self, row: tuple[array, array, array, list[str]], idf: array, names: list[str]) -> None:
+        prim, sec, texts, accents = row
+        self.primary, self.secondary, self.accents = set(prim), set(sec), set(accents)
+        self._texts: list[array] = []  # each text's feature ids
+        at = 0
+        while at < len(texts):
+            n = texts[at]
+            self._texts.append(texts[at + 1 : at + 1 + n])
+            at += 1 + n
+        self._norms: dict[int, tuple[float, float]] = {}
+        self._with: dict[int, list[int]] = {}
+        self._numbers: dict[str, set[str]] | None = None
+        self._idf, self._row, self._names = idf, row, names
+
+    def texts_with(self, feature: int) -> list[int]:
+        """The texts holding ``feature``, in order (a few dozen short arrays, searched in C; kept
+        for the features asked, not inverted whole: thousands of cached lists would keep the
+        garbage collector busy)."""
+        out = self._with.get(feature)
+        if out is None:
+            out = self._with[feature] = [t for t, feats in enumerate(self._texts) if feature in feats]
+        return out
+
+    def norm_mass(self, t: int) -> tuple[float, float]:
+        """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""
+        out = self._norms.get(t)
+        if out is None:
+            idf = self._idf
+            feats = self._texts[t]
+            out = self._norms[t] = (math.sqrt(math.fsum(idf[x] ** 2 for x in feats)), math.fsum(idf[x] for x in feats))
+        return out
+
+    @property
+    def numbers(self) -> dict[str, set[str]]:
+        if self._numbers is None:
+            self._numbers = _numbers(self._names[f] for f in self._row[0])
+        return self._numbers
+
+
+def _numbers(primary: Iterable[str]) -> dict[str, set[str]]:
+    """Word → the numbers after it in the entry's own texts ("va" → {"6"}): a name's number
+    ("chu va 6"), not "6 tuổi"."""
+    out: dict[str, set[str]] = {}
+    for f in primary:
+        word, _, number = f.partition("_")
+        if number.isdigit() and not word.isdigit():
+            out.setdefault(word, set()).add(number)
+    return out
+
+
+class DocumentFrequency:
+    """Feature → how many entries hold it, read off the postings (a read-only mapping's ``get``)."""
+
+    def __init__(self, fid: dict[str, int], offsets: array) -> None:
+        self._fid, self._offsets = fid, offsets
+
+    def get(self, feature: str, default: int = 0) -> int:
+        f = self._fid.get(feature)
+        n = self._offsets[f + 1] - self._offsets[f] if f is not None else 0
+        return n if n else default
+
+
 class Index:
+    LARGE = 2000  # from this many entries, partial scores are summed with numpy (see Accumulator)
+
     def __init__(
         self,
         kb: KnowledgeBase,
         scans: list[EntryScan] | None = None,
         analyses: list[EntryAnalysis] | None = None,
         lexicon: Lexicon | None = None,
+        compact: Compact | None = None,
     ) -> None:
-        """The index of ``kb``; ``scans``, ``analyses`` and the taught ``lexicon`` are computed here
-        unless given (from a snapshot), one per entry in order."""
+        """The index of ``kb``. Computed here unless given (from a snapshot): the entries' ``scans``
+        (or one merged scan), the taught ``lexicon``, and either their ``analyses`` or the
+        ``compact`` arrays of them, one row per entry in order."""
         self.entries_by_id = kb.by_id()
         self.commune = kb.commune
         if scans is None:
             scans = [scan(e, kb.learned.get(e.id, {})) for e in kb.entries]
         self.lexicon = lexicon or learn(kb, scans)
-        if analyses is None:
-            analyses = [analyse(e, kb.learned.get(e.id, {}), self.lexicon, sc) for e, sc in zip(kb.entries, scans)]
+        if compact is None:
+            if analyses is None:
+                analyses = [analyse(e, kb.learned.get(e.id, {}), self.lexicon, sc) for e, sc in zip(kb.entries, scans)]
+            compact = Compact.of(analyses)
+        if len(compact.rows) != len(kb.entries):
+            raise ValueError("the compact index does not hold one row per entry")
+        self.compact = compact
 
         words: dict[str, set[str]] = {"vi": set(), "en": set()}  # folded raw words of each language's texts
         self.names: set[str] = set()  # accented words the English texts use too: names (Mường Lư, Sâm Lai Châu)
@@ -158,42 +379,52 @@ class Index:
         self.language_words: dict[str, str] = {w: "vi" for w in words["vi"] - words["en"]}
         self.language_words.update({w: "en" for w in words["en"] - words["vi"]})
 
-        self.items: list[IndexedEntry] = []
-        df: Counter[str] = Counter()
-        for entry, an in zip(kb.entries, analyses, strict=True):
-            item = IndexedEntry(entry, set(an.primary), set(an.secondary), set(an.accents))
-            item.texts = [(frozenset(t), 0.0, 0.0) for t in an.texts]
-            for f in an.primary:
-                word, _, number = f.partition("_")
-                if number.isdigit() and not word.isdigit():  # a name's number ("chu va 6"), not "6 tuổi"
-                    item.numbers.setdefault(word, set()).add(number)
-            df.update(an.primary)
-            df.update(an.secondary)
-            self.items.append(item)
-
-        n = max(len(self.items), 1)
-        self.idf: dict[str, float] = {f: math.log(1 + n / c) for f, c in df.items()}
+        n = max(len(kb.entries), 1)
+        offsets = compact.offsets
+        fid: dict[str, int] = {}
+        self.idf: dict[str, float] = {}
+        self.idf_by_id = array("d", bytes(8 * len(compact.names)))
+        for f, name in enumerate(compact.names):
+            count = offsets[f + 1] - offsets[f]
+            if count:
+                fid[name] = f
+                self.idf[name] = self.idf_by_id[f] = math.log(1 + n / count)
+        self.fid = fid  # feature → its id in the compact arrays (features some entry holds)
         self.unknown_idf = math.log(1 + n)
-        for item in self.items:
-            item.texts = [
-                (f, math.sqrt(math.fsum(self.idf[x] ** 2 for x in f)), math.fsum(self.idf[x] for x in f))
-                for f, _, _ in item.texts
-            ]
-            for t, (text_feats, _norm, _mass) in enumerate(item.texts):
-                for f in text_feats:
-                    item.text_postings.setdefault(f, []).append(t)
-
-        self.postings: dict[str, list[int]] = {}
-        for i, item in enumerate(self.items):
-            for f in item.primary | item.secondary:
-                self.postings.setdefault(f, []).append(i)
+        self.postings = Postings(fid, compact)
+        self.df = DocumentFrequency(fid, offsets)
+        self.entries = list(kb.entries)
+        self.items: Items = Items(self, self.entries, compact)
+        self._candidates: OrderedDict[int, Candidate] = OrderedDict()
+        self._accumulator: Accumulator | None = None
+        if len(self.entries) >= self.LARGE:  # numpy imported now, with the index, not at the first question
+            self._accumulator = Accumulator(fid, compact, len(self.entries))
         self.vocab: set[str] = {f for f in self.idf if "_" not in f} | self.lexicon.words()
         self.vocab_list = sorted(self.vocab)
-        self.bigrams: set[str] = {f for f in self.idf if "_" in f}
-        self.df = df
 
     def entry(self, ident: str) -> Entry | None:
         return self.entries_by_id.get(ident)
+
+    def entry_at(self, i: int) -> Entry:
+        return self.entries[i]
+
+    def accumulator(self) -> Accumulator | None:
+        """The numpy accumulator for a large base; None for a small one (a dict walk is faster)."""
+        if len(self.entries) < self.LARGE:
+            return None
+        if self._accumulator is None:
+            self._accumulator = Accumulator(self.fid, self.compact, len(self.entries))
+        return self._accumulator
+
+    def candidate(self, i: int) -> Candidate:
+        """Entry i as the matcher scores it; the last :data:`Items.CACHED` are kept."""
+        cached = self._candidates.get(i)
+        if cached is None:
+            cached = Candidate(self.compact.rows[i], self.idf_by_id, self.compact.names)
+            if len(self._candidates) >= Items.CACHED:
+                self._candidates.popitem(last=False)
+            self._candidates[i] = cached
+        return cached
 
     def ids(self) -> Iterable[str]:
         return self.entries_by_id.keys()

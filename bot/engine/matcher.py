@@ -325,29 +325,35 @@ class Matcher:
         ranking.unknown_weight = unknown
         if total <= 0:
             return ranking
-        idf = self.index.idf
+        idf, fid = self.index.idf, self.index.fid
         partial: defaultdict[int, float] = defaultdict(float)
         postings = self.index.postings
-        if only is None:
+        keep = max(limit * 6, 30)
+        accumulator = self.index.accumulator() if only is None else None
+        candidates: list[int] = []
+        if accumulator is not None:  # a large base: sums over the postings in numpy
+            candidates = accumulator.best(((f, fw.weight) for f, fw in weights.items()), keep)
+        elif only is None:
             for f, fw in weights.items():
                 w = fw.weight
                 for i in postings.get(f, ()):
                     partial[i] += w
         elif len(only) <= 8:  # a few entries (a clause of the message): look them up, walk nothing
-            few = [(i, self.index.items[i]) for i in sorted(only)]  # the order a walk would meet them in
+            few = [(i, self.index.candidate(i)) for i in sorted(only)]  # the order a walk would meet them in
             for f, fw in weights.items():
+                x = fid.get(f)
                 for i, item in few:
-                    if f in item.primary or f in item.secondary:
+                    if x in item.primary or x in item.secondary:
                         partial[i] += fw.weight
         else:
             for f, fw in weights.items():
                 for i in postings.get(f, ()):
                     if i in only:
                         partial[i] += fw.weight
-        if not partial:
+        if partial:  # the best few by partial score, without sorting all the base may touch
+            candidates = heapq.nlargest(keep, partial, key=partial.__getitem__)
+        if not candidates:
             return ranking
-        # the best few by partial score, without sorting the thousands a large base may touch
-        candidates = heapq.nlargest(max(limit * 6, 30), partial, key=partial.__getitem__)
         qnorm = math.sqrt(sum(w.weight * w.weight for w in weights.values()))
         known_total = total - unknown
         blend = dict(RANK_BLEND)
@@ -358,29 +364,32 @@ class Matcher:
             if b.folded.isdigit() and not a.folded.isdigit()
         ]
         scored = []
+        ids = [(f, fw, fid.get(f)) for f, fw in weights.items()]
         for i in candidates:
-            item = self.index.items[i]
+            item = self.index.candidate(i)
             matched = 0.0
-            sure: dict[str, float] = {}  # feature → how fully it matches (accents, repairs)
-            for f, fw in weights.items():
-                if f in item.primary:
+            sure: dict[str, tuple[float, int]] = {}  # feature → how fully it matches (accents, repairs), its id
+            for f, fw, x in ids:
+                if x is None:  # in no entry
+                    continue
+                if x in item.primary:
                     m = 1.0
-                elif f in item.secondary:
+                elif x in item.secondary:
                     m = SECONDARY
                 else:
                     continue
                 if fw.accent is not None and not self._accent_ok(f, fw.accent, item.accents, typed):
                     m *= ACCENT_MISMATCH
                 matched += fw.weight * m
-                sure[f] = m * fw.factor
+                sure[f] = (m * fw.factor, x)
             coverage = matched / total
             dots: defaultdict[int, float] = defaultdict(float)
             held: defaultdict[int, float] = defaultdict(float)
             held2: defaultdict[int, float] = defaultdict(float)
-            for f, m in sure.items():
+            for f, (m, x) in sure.items():
                 fi = idf[f]
                 dot, share, share2 = weights[f].weight * fi, fi * m, fi * fi * m
-                for t in item.text_postings.get(f, ()):
+                for t in item.texts_with(x):
                     dots[t] += dot
                     held[t] += share
                     held2[t] += share2
@@ -389,13 +398,14 @@ class Matcher:
             defining = 0.0
             nearest = -1
             for t, dot in dots.items():
-                _feats, norm, mass = item.texts[t]
+                norm, mass = item.norm_mass(t)
                 cos = dot / (qnorm * norm)
                 share = held[t] / mass
                 if share + cos > containment + closeness:
                     containment, closeness, nearest = share, cos, t
                     defining = held2[t] / (norm * norm)
-            if any(word in item.numbers and number not in item.numbers[word] for word, number in numbered):
+            numbers = item.numbers if numbered else {}
+            if any(word in numbers and number not in numbers[word] for word, number in numbered):
                 containment *= NUMBER_CONFLICT
                 defining *= NUMBER_CONFLICT
                 coverage *= NUMBER_CONFLICT

@@ -9,7 +9,11 @@ of the SQLite store:
   lexicon learnt from the whole knowledge base (an edit that changes those re-analyses everything);
 * ``index_features`` — every feature string once, with an integer id (append-only);
 * ``index_entries`` — per entry: its hash, what it adds to the vocabulary (JSON) and its features as
-  arrays of feature ids (``array('I')`` bytes).
+  arrays of feature ids (``array('I')`` bytes);
+* ``index_blobs`` — the whole index at once: the entries' order, their merged vocabulary and the
+  postings in CSR form. When the knowledge files are those the snapshot was written for, a start
+  reads these and the rows' arrays as they are (bot.engine.index.Compact) and analyses, decodes
+  and hashes nothing.
 
 A snapshot written by another version of the code, of another lexicon, or unreadable is rebuilt
 from the YAML with one log line — never a crash.
@@ -29,17 +33,17 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.engine.index import EntryAnalysis, EntryScan, Index, analyse, learn, scan
+from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, analyse, learn, scan
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 
 log = logging.getLogger(__name__)
 
-FORMAT = "1"
+FORMAT = "2"
 #: the code whose output a snapshot holds: a change to any of these files invalidates it
 _CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
-META, FEATURES, ENTRIES = "index_meta", "index_features", "index_entries"
+META, FEATURES, ENTRIES, BLOBS = "index_meta", "index_features", "index_entries", "index_blobs"
 
 
 def code_digest() -> str:
@@ -63,6 +67,24 @@ def _ids(values: Sequence[str], table: dict[str, int], new: list[str]) -> bytes:
             new.append(v)
         out.append(i)
     return out.tobytes()
+
+
+def _array(blob: bytes) -> array:
+    out = array("I")
+    out.frombytes(blob)
+    return out
+
+
+def _merged(scans: list[EntryScan]) -> EntryScan:
+    """One scan for the whole knowledge base: what :class:`Index` and ``learn`` read of them all."""
+    out = EntryScan()
+    for sc in scans:
+        for word, keys in sc.accents.items():
+            out.accents.setdefault(word, set()).update(keys)
+        out.words["vi"] |= sc.words["vi"]
+        out.words["en"] |= sc.words["en"]
+        out.names |= sc.names
+    return out
 
 
 def _strings(blob: bytes, names: list[str]) -> list[str]:
@@ -128,7 +150,7 @@ def _meta(db: sqlite_utils.Database) -> dict[str, str]:
 
 
 def _drop(db: sqlite_utils.Database) -> None:
-    for table in (ENTRIES, FEATURES, META):
+    for table in (BLOBS, ENTRIES, FEATURES, META):
         if db.table(table).exists():
             db.table(table).drop()
 
@@ -163,6 +185,11 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
         log.info("index snapshot from another version of the code or lexicon: rebuilding it")
         stats.rebuilt = "version"
         meta = {}
+    if meta and fingerprint and meta.get("fingerprint") == fingerprint:
+        fast = _current(kb, db, meta)
+        if fast is not None:
+            stats.reused = len(kb.entries)
+            return fast
     rows: dict[str, dict[str, Any]] = {}
     names: list[str] = []
     if meta:
@@ -200,12 +227,40 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
             changed.append(pos)
             stats.analysed += 1
     gone = set(rows) - {e.id for e in kb.entries}
-    if changed or gone or not meta or (fingerprint and meta.get("fingerprint") != fingerprint):
+    stale = changed or gone or not meta or (fingerprint and meta.get("fingerprint") != fingerprint)
+    if stale or not db.table(BLOBS).exists() or db.table(BLOBS).count != 4:  # (an older snapshot lacks them)
         hashes = [h or entry_hash(e, kb.learned.get(e.id, {})) for e, h in zip(kb.entries, hashes, strict=True)]
         meta = {"format": FORMAT, "code": code, "lexicon": lexicon, "ambiguous": ambiguous}
         meta["fingerprint"] = fingerprint or ""
         _write(db, kb, hashes, scans, analyses, changed if reuse else list(range(len(kb.entries))), gone, names, meta)
     return Index(kb, scans, analyses, taught)
+
+
+def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str]) -> Index | None:
+    """The index exactly as the snapshot holds it, for the same knowledge files: arrays read as
+    they are, nothing analysed. None when the snapshot lacks the whole-index blobs."""
+    if not db.table(BLOBS).exists():
+        return None
+    blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
+    if set(blobs) != {"order", "scan", "offsets", "ids"}:
+        return None
+    order = json.loads(blobs["order"])
+    if order != [e.id for e in kb.entries]:
+        return None
+    names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
+    found = {
+        str(ident): (_array(prim), _array(sec), _array(texts), json.loads(accents))
+        for ident, prim, sec, texts, accents in db.conn.execute(f"select id, prim, sec, texts, accents from {ENTRIES}")
+    }
+    rows = [found[ident] for ident in order]
+    offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
+    if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
+        raise ValueError("index postings do not fit the features")
+    merged = _decode_scan(blobs["scan"].decode() if isinstance(blobs["scan"], bytes) else str(blobs["scan"]))
+    taught = learn(kb, [merged])
+    if json.dumps(sorted(taught.ambiguous), ensure_ascii=False) != meta.get("ambiguous"):
+        return None
+    return Index(kb, [merged], lexicon=taught, compact=Compact(names, offsets, ids, rows))
 
 
 def _write(
@@ -238,6 +293,15 @@ def _write(
                 "accents": json.dumps(an.accents, ensure_ascii=False),
             }
         )
+    # the postings of every entry, in the table's ids (those of unchanged entries are all known)
+    postings = [(_array(_ids(an.primary, table, new)), _array(_ids(an.secondary, table, new))) for an in analyses]
+    compact = Compact.build([*names, *new], [(prim, sec, array("I"), []) for prim, sec in postings])
+    blobs = {
+        "order": json.dumps([e.id for e in kb.entries], ensure_ascii=False).encode(),
+        "scan": _encode_scan(_merged(scans)).encode(),
+        "offsets": compact.offsets.tobytes(),
+        "ids": compact.ids.tobytes(),
+    }
     start = len(names)
     with db.atomic():
         if fresh:
@@ -255,4 +319,7 @@ def _write(
         db.table(ENTRIES).upsert_all(rows, pk="id", batch_size=500)
         for ident in gone:
             db.table(ENTRIES).delete(ident)
+        db.table(BLOBS).insert_all(
+            ({"key": k, "value": v} for k, v in blobs.items()), pk="key", replace=True, columns={"value": bytes}
+        )
         db.table(META).insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)

@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import Core
+from bot.app import Core, settle
 from bot.channels.telegram import (
     caidat,
     conversations,
@@ -338,6 +338,7 @@ def run(settings: Settings, knowledge: Path | None = None, data_dir: Path | None
     setup_logging(settings.log_level, secrets=[settings.bot_token], fmt=settings.log_format)
     core = Core.open(knowledge or settings.knowledge_dir, data_dir or settings.data_dir)
     app = build_application(core, settings)
+    settle()  # what is loaded now lives as long as the bot: out of the garbage collector's way
 
     async def main() -> int:
         stop = asyncio.Event()
