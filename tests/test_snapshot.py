@@ -145,6 +145,26 @@ def test_the_same_knowledge_files_open_the_stored_arrays_as_they_are(kb, db, mon
     assert Matcher(index).read(question).features() == Matcher(Index(kb)).read(question).features()
 
 
+def test_an_edit_decodes_no_unchanged_entry_and_an_added_one_joins(knowledge_copy, db, monkeypatch):
+    import bot.engine.snapshot as snapshot
+
+    kb = load(knowledge_copy)
+    open_index(kb, db, Stats(), "print-1")
+    edited = kb.entries[5].model_copy(update={"keywords": [*kb.entries[5].keywords, "từ khóa mới toanh"]})
+    added = kb.entries[7].model_copy(update={"id": "meta.added-entry"})
+    entries = [*kb.entries[1:5], edited, *kb.entries[6:], added]  # the first one removed
+    changed = KnowledgeBase(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
+    calls = []
+    for name in ("_decode_texts", "_strings"):  # the unchanged rows' arrays are kept as stored
+        monkeypatch.setattr(snapshot, name, lambda *a, name=name: calls.append(name))
+    index = open_index(changed, db, stats := Stats(), "print-2")
+    assert calls == [] and (stats.analysed, stats.reused) == (2, len(entries) - 2) and not stats.rebuilt
+    monkeypatch.undo()
+    assert shape(index) == shape(Index(changed))
+    again = open_index(changed, db, stats := Stats(), "print-2")  # and the snapshot holds the edit
+    assert stats.reused == len(entries) and shape(again) == shape(index)
+
+
 def test_broken_whole_index_arrays_are_rebuilt_with_one_log_line(kb, db, caplog):
     open_index(kb, db, Stats(), "print-1")
     db.execute("update index_blobs set value = x'ffffff' where key = 'ids'")  # postings cut short
@@ -177,6 +197,11 @@ def test_a_large_base_sums_with_numpy_and_ranks_exactly_as_the_walk(kb, monkeypa
     monkeypatch.setattr(Index, "LARGE", 0)
     summed = Engine(kb, cal)
     assert summed.index.accumulator() is not None
+    # postings sorted by numpy: the very arrays the Python build makes
+    assert (summed.index.compact.offsets, summed.index.compact.ids) == (
+        walked.index.compact.offsets,
+        walked.index.compact.ids,
+    )
     for q in questions:  # the candidates themselves, in order, at a few cut-offs
         analysis = walked.index.lexicon.analyze(q, known=walked.index.vocab)
         weights = [(f, w.weight) for f, w in walked.matcher.weights(analysis)[0].items()]

@@ -143,6 +143,8 @@ class Compact:
 
     @classmethod
     def build(cls, names: list[str], rows: list[tuple[array, array, array, list[str]]]) -> Compact:
+        if len(rows) >= Index.LARGE:  # a large base: the same arrays, sorted by numpy
+            return cls._build_numpy(names, rows)
         counts = [0] * (len(names) + 1)
         for prim, sec, _t, _a in rows:
             for f in prim:
@@ -157,6 +159,22 @@ class Compact:
                 ids[fill[f]] = i
                 fill[f] += 1
         return cls(names, offsets, ids, rows)
+
+    @classmethod
+    def _build_numpy(cls, names: list[str], rows: list[tuple[array, array, array, list[str]]]) -> Compact:
+        import numpy as np
+
+        parts = [np.frombuffer(x, dtype=np.uint32) for prim, sec, _t, _a in rows for x in (prim, sec)]
+        sizes = np.array([len(p) for p in parts], dtype=np.int64).reshape(-1, 2).sum(axis=1)
+        features = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+        entries = np.repeat(np.arange(len(rows), dtype=np.uint32), sizes)
+        order = np.argsort(features, kind="stable")  # entries stay ascending within each feature
+        offsets = np.zeros(len(names) + 1, dtype=np.uint32)
+        np.cumsum(np.bincount(features, minlength=len(names)), out=offsets[1:])
+        out_offsets, out_ids = array("I"), array("I")
+        out_offsets.frombytes(offsets.tobytes())
+        out_ids.frombytes(entries[order].astype(np.uint32).tobytes())
+        return cls(names, out_offsets, out_ids, rows)
 
     @classmethod
     def of(cls, analyses: list[EntryAnalysis]) -> Compact:

@@ -10,8 +10,9 @@ of the SQLite store:
 * ``index_features`` — every feature string once, with an integer id (append-only);
 * ``index_entries`` — per entry: its hash, what it adds to the vocabulary (JSON) and its features as
   arrays of feature ids (``array('I')`` bytes);
-* ``index_blobs`` — the whole index at once: the entries' order, their merged vocabulary and the
-  postings in CSR form. When the knowledge files are those the snapshot was written for, a start
+* ``index_blobs`` — the whole index at once: the entries' order, how many entries use each word,
+  accent key and name (so an edit updates them from the changed entries alone), and the postings in
+  CSR form. When the knowledge files are those the snapshot was written for, a start
   reads these and the rows' arrays as they are (bot.engine.index.Compact) and analyses, decodes
   and hashes nothing.
 
@@ -44,6 +45,7 @@ FORMAT = "2"
 _CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
 META, FEATURES, ENTRIES, BLOBS = "index_meta", "index_features", "index_entries", "index_blobs"
+BLOB_KEYS = ("order", "counts", "offsets", "ids")
 
 
 def code_digest() -> str:
@@ -75,16 +77,42 @@ def _array(blob: bytes) -> array:
     return out
 
 
-def _merged(scans: list[EntryScan]) -> EntryScan:
-    """One scan for the whole knowledge base: what :class:`Index` and ``learn`` read of them all."""
-    out = EntryScan()
+def _count(counts: dict[str, Any], sc: EntryScan, sign: int = 1) -> None:
+    """Add (or, with ``sign`` -1, take away) one entry's scan to the knowledge base's counts: how
+    many entries use each word, accent key and name — so an edit updates them without the others."""
+
+    def bump(table: dict[str, int], key: str) -> None:
+        table[key] = table.get(key, 0) + sign
+        if table[key] <= 0:
+            del table[key]
+
+    for word, keys in sc.accents.items():
+        per = counts["a"].setdefault(word, {})
+        for k in keys:
+            bump(per, k or "")
+        if not per:
+            del counts["a"][word]
+    for lang in ("vi", "en"):
+        for word in sc.words[lang]:
+            bump(counts[lang], word)
+    for name in sc.names:
+        bump(counts["n"], name)
+
+
+def _counts(scans: list[EntryScan]) -> dict[str, Any]:
+    counts: dict[str, Any] = {"a": {}, "vi": {}, "en": {}, "n": {}}
     for sc in scans:
-        for word, keys in sc.accents.items():
-            out.accents.setdefault(word, set()).update(keys)
-        out.words["vi"] |= sc.words["vi"]
-        out.words["en"] |= sc.words["en"]
-        out.names |= sc.names
-    return out
+        _count(counts, sc)
+    return counts
+
+
+def _merged(counts: dict[str, Any]) -> EntryScan:
+    """One scan for the whole knowledge base: what :class:`Index` and ``learn`` read of them all."""
+    return EntryScan(
+        {w: {k or None for k in keys} for w, keys in counts["a"].items()},
+        {"vi": set(counts["vi"]), "en": set(counts["en"])},
+        set(counts["n"]),
+    )
 
 
 def _strings(blob: bytes, names: list[str]) -> list[str]:
@@ -190,6 +218,10 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
         if fast is not None:
             stats.reused = len(kb.entries)
             return fast
+    if meta:
+        edited = _incremental(kb, db, meta, stats, fingerprint)
+        if edited is not None:
+            return edited
     rows: dict[str, dict[str, Any]] = {}
     names: list[str] = []
     if meta:
@@ -228,12 +260,92 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
             stats.analysed += 1
     gone = set(rows) - {e.id for e in kb.entries}
     stale = changed or gone or not meta or (fingerprint and meta.get("fingerprint") != fingerprint)
-    if stale or not db.table(BLOBS).exists() or db.table(BLOBS).count != 4:  # (an older snapshot lacks them)
+    if stale or not db.table(BLOBS).exists() or db.table(BLOBS).count != len(BLOB_KEYS):  # (older ones lack them)
         hashes = [h or entry_hash(e, kb.learned.get(e.id, {})) for e, h in zip(kb.entries, hashes, strict=True)]
         meta = {"format": FORMAT, "code": code, "lexicon": lexicon, "ambiguous": ambiguous}
         meta["fingerprint"] = fingerprint or ""
         _write(db, kb, hashes, scans, analyses, changed if reuse else list(range(len(kb.entries))), gone, names, meta)
     return Index(kb, scans, analyses, taught)
+
+
+def _incremental(
+    kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str], stats: Stats, fingerprint: str | None
+) -> Index | None:
+    """After an edit: the stored arrays of the unchanged entries kept as they are, the changed ones
+    analysed, the vocabulary counts and the postings updated — no other entry decoded. None (the
+    caller rebuilds from the rows) when the snapshot lacks the blobs or the edit changes what the
+    lexicon learnt from the whole base (every analysis may then differ)."""
+    if not db.table(BLOBS).exists():
+        return None
+    blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
+    if set(blobs) != set(BLOB_KEYS):
+        return None
+    counts = json.loads(blobs["counts"])
+    names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
+    rows = {str(r[0]): r for r in db.conn.execute(f"select id, hash, scan, prim, sec, texts, accents from {ENTRIES}")}
+    hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
+    changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if e.id not in rows or rows[e.id][1] != h]
+    gone = set(rows) - {e.id for e in kb.entries}
+    scans: dict[int, EntryScan] = {}
+    for ident in [*(kb.entries[pos].id for pos in changed), *gone]:
+        if ident in rows:
+            _count(counts, _decode_scan(str(rows[ident][2])), -1)
+    for pos in changed:
+        e = kb.entries[pos]
+        scans[pos] = scan(e, kb.learned.get(e.id, {}))
+        _count(counts, scans[pos])
+    merged = _merged(counts)
+    taught = learn(kb, [merged])
+    ambiguous = json.dumps(sorted(taught.ambiguous), ensure_ascii=False)
+    if ambiguous != meta.get("ambiguous"):
+        return None
+    table = {n: i for i, n in enumerate(names)}
+    new: list[str] = []
+    compact_rows: list[tuple[array, array, array, list[str]]] = []
+    written = []
+    at = set(changed)
+    for pos, e in enumerate(kb.entries):
+        if pos in at:
+            an = analyse(e, kb.learned.get(e.id, {}), taught, scans[pos])
+            prim_ids, sec_ids = _ids(an.primary, table, new), _ids(an.secondary, table, new)
+            text_ids = _encode_texts(an.texts, table, new)
+            row = {
+                "id": e.id,
+                "hash": hashes[pos],
+                "scan": _encode_scan(scans[pos]),
+                "prim": prim_ids,
+                "sec": sec_ids,
+                "texts": text_ids,
+                "accents": json.dumps(an.accents, ensure_ascii=False),
+            }
+            written.append(row)
+            compact_rows.append((_array(prim_ids), _array(sec_ids), _array(text_ids), an.accents))
+        else:
+            _i, _h, _s, prim, sec, texts, accents = rows[e.id]
+            compact_rows.append((_array(prim), _array(sec), _array(texts), json.loads(accents)))
+    start = len(names)
+    if changed or gone:
+        compact = Compact.build([*names, *new], compact_rows)
+    else:  # the same entries under other files' fingerprint (or none given): the stored postings hold
+        offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
+        if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
+            raise ValueError("index postings do not fit the features")
+        compact = Compact(names, offsets, ids, compact_rows)
+        if json.loads(blobs["order"]) != [e.id for e in kb.entries]:
+            compact = Compact.build(names, compact_rows)  # the same entries in another order
+    reordered = json.loads(blobs["order"]) != [e.id for e in kb.entries]
+    with db.atomic():  # the changed rows, the new features, the counts and postings: together
+        if changed or gone or reordered:
+            db.table(FEATURES).insert_all(({"id": start + i, "feature": f} for i, f in enumerate(new)), batch_size=5000)
+            if written:
+                db.table(ENTRIES).upsert_all(written, pk="id", batch_size=500)
+            for ident in gone:
+                db.table(ENTRIES).delete(ident)
+            _write_blobs(db, _blobs(kb, counts, compact))
+        if meta.get("fingerprint") != (fingerprint or ""):
+            db.table(META).insert_all([{"key": "fingerprint", "value": fingerprint or ""}], pk="key", replace=True)
+    stats.analysed, stats.reused = len(changed), len(kb.entries) - len(changed)
+    return Index(kb, [merged], lexicon=taught, compact=compact)
 
 
 def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str]) -> Index | None:
@@ -242,7 +354,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if not db.table(BLOBS).exists():
         return None
     blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
-    if set(blobs) != {"order", "scan", "offsets", "ids"}:
+    if set(blobs) != set(BLOB_KEYS):
         return None
     order = json.loads(blobs["order"])
     if order != [e.id for e in kb.entries]:
@@ -256,11 +368,26 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
     if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
         raise ValueError("index postings do not fit the features")
-    merged = _decode_scan(blobs["scan"].decode() if isinstance(blobs["scan"], bytes) else str(blobs["scan"]))
+    merged = _merged(json.loads(blobs["counts"]))
     taught = learn(kb, [merged])
     if json.dumps(sorted(taught.ambiguous), ensure_ascii=False) != meta.get("ambiguous"):
         return None
     return Index(kb, [merged], lexicon=taught, compact=Compact(names, offsets, ids, rows))
+
+
+def _blobs(kb: KnowledgeBase, counts: dict[str, Any], compact: Compact) -> dict[str, bytes]:
+    return {
+        "order": json.dumps([e.id for e in kb.entries], ensure_ascii=False).encode(),
+        "counts": json.dumps(counts, ensure_ascii=False, sort_keys=True).encode(),
+        "offsets": compact.offsets.tobytes(),
+        "ids": compact.ids.tobytes(),
+    }
+
+
+def _write_blobs(db: sqlite_utils.Database, blobs: dict[str, bytes]) -> None:
+    db.table(BLOBS).insert_all(
+        ({"key": k, "value": v} for k, v in blobs.items()), pk="key", replace=True, columns={"value": bytes}
+    )
 
 
 def _write(
@@ -296,12 +423,7 @@ def _write(
     # the postings of every entry, in the table's ids (those of unchanged entries are all known)
     postings = [(_array(_ids(an.primary, table, new)), _array(_ids(an.secondary, table, new))) for an in analyses]
     compact = Compact.build([*names, *new], [(prim, sec, array("I"), []) for prim, sec in postings])
-    blobs = {
-        "order": json.dumps([e.id for e in kb.entries], ensure_ascii=False).encode(),
-        "scan": _encode_scan(_merged(scans)).encode(),
-        "offsets": compact.offsets.tobytes(),
-        "ids": compact.ids.tobytes(),
-    }
+    blobs = _blobs(kb, _counts(scans), compact)
     start = len(names)
     with db.atomic():
         if fresh:
@@ -319,7 +441,5 @@ def _write(
         db.table(ENTRIES).upsert_all(rows, pk="id", batch_size=500)
         for ident in gone:
             db.table(ENTRIES).delete(ident)
-        db.table(BLOBS).insert_all(
-            ({"key": k, "value": v} for k, v in blobs.items()), pk="key", replace=True, columns={"value": bytes}
-        )
+        _write_blobs(db, blobs)
         db.table(META).insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
