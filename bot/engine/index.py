@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from array import array
@@ -139,10 +140,10 @@ class Compact:
     names: list[str]  # feature strings by id (ids of features no entry uses any more stay, unused)
     offsets: array  # 'I': the postings of feature f are ids[offsets[f]:offsets[f + 1]]
     ids: array  # 'I': entry positions, ascending within each feature
-    rows: list[tuple[array, array, array, list[str]]]  # per entry: primary, secondary, texts, accents
+    rows: list[tuple[array, array, array, str]]  # per entry: primary, secondary, texts, accents (JSON)
 
     @classmethod
-    def build(cls, names: list[str], rows: list[tuple[array, array, array, list[str]]]) -> Compact:
+    def build(cls, names: list[str], rows: list[tuple[array, array, array, str]]) -> Compact:
         if len(rows) >= Index.LARGE:  # a large base: the same arrays, sorted by numpy
             return cls._build_numpy(names, rows)
         counts = [0] * (len(names) + 1)
@@ -161,7 +162,7 @@ class Compact:
         return cls(names, offsets, ids, rows)
 
     @classmethod
-    def _build_numpy(cls, names: list[str], rows: list[tuple[array, array, array, list[str]]]) -> Compact:
+    def _build_numpy(cls, names: list[str], rows: list[tuple[array, array, array, str]]) -> Compact:
         import numpy as np
 
         parts = [np.frombuffer(x, dtype=np.uint32) for prim, sec, _t, _a in rows for x in (prim, sec)]
@@ -190,7 +191,7 @@ class Compact:
             for t in an.texts:
                 texts.append(len(t))
                 texts.extend(ids(t))
-            rows.append((ids(an.primary), ids(an.secondary), texts, an.accents))
+            rows.append((ids(an.primary), ids(an.secondary), texts, json.dumps(an.accents, ensure_ascii=False)))
         return cls.build(list(table), rows)
 
 
@@ -273,7 +274,9 @@ class Items(Sequence[IndexedEntry]):
     def _decode(self, i: int) -> IndexedEntry:
         names, idf = self._compact.names, self._index.idf
         prim, sec, texts, accents = self._compact.rows[i]
-        item = IndexedEntry(self._entries[i], {names[f] for f in prim}, {names[f] for f in sec}, set(accents))
+        item = IndexedEntry(
+            self._entries[i], {names[f] for f in prim}, {names[f] for f in sec}, set(json.loads(accents))
+        )
         item.numbers = _numbers(item.primary)
         at = 0
         while at < len(texts):
@@ -295,9 +298,9 @@ class Candidate:
 
     __slots__ = ("_idf", "_names", "_norms", "_numbers", "_row", "_texts", "_with", "accents", "primary", "secondary")
 
-    def __init__(self, row: tuple[array, array, array, list[str]], idf: array, names: list[str]) -> None:
+    def __init__(self, row: tuple[array, array, array, str], idf: array, names: list[str]) -> None:
         prim, sec, texts, accents = row
-        self.primary, self.secondary, self.accents = set(prim), set(sec), set(accents)
+        self.primary, self.secondary, self.accents = set(prim), set(sec), set(json.loads(accents))
         self._texts: list[array] = []  # each text's feature ids
         at = 0
         while at < len(texts):

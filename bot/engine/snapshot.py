@@ -301,7 +301,7 @@ def _incremental(
         return None
     table = {n: i for i, n in enumerate(names)}
     new: list[str] = []
-    compact_rows: list[tuple[array, array, array, list[str]]] = []
+    compact_rows: list[tuple[array, array, array, str]] = []
     written = []
     at = set(changed)
     for pos, e in enumerate(kb.entries):
@@ -319,10 +319,10 @@ def _incremental(
                 "accents": json.dumps(an.accents, ensure_ascii=False),
             }
             written.append(row)
-            compact_rows.append((_array(prim_ids), _array(sec_ids), _array(text_ids), an.accents))
+            compact_rows.append((_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"])))
         else:
             _i, _h, _s, prim, sec, texts, accents = rows[e.id]
-            compact_rows.append((_array(prim), _array(sec), _array(texts), json.loads(accents)))
+            compact_rows.append((_array(prim), _array(sec), _array(texts), str(accents)))
     start = len(names)
     if changed or gone:
         compact = Compact.build([*names, *new], compact_rows)
@@ -361,7 +361,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
         return None
     names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
     found = {
-        str(ident): (_array(prim), _array(sec), _array(texts), json.loads(accents))
+        str(ident): (_array(prim), _array(sec), _array(texts), str(accents))  # accents decoded when read
         for ident, prim, sec, texts, accents in db.conn.execute(f"select id, prim, sec, texts, accents from {ENTRIES}")
     }
     rows = [found[ident] for ident in order]
@@ -422,7 +422,7 @@ def _write(
         )
     # the postings of every entry, in the table's ids (those of unchanged entries are all known)
     postings = [(_array(_ids(an.primary, table, new)), _array(_ids(an.secondary, table, new))) for an in analyses]
-    compact = Compact.build([*names, *new], [(prim, sec, array("I"), []) for prim, sec in postings])
+    compact = Compact.build([*names, *new], [(prim, sec, array("I"), "[]") for prim, sec in postings])
     blobs = _blobs(kb, _counts(scans), compact)
     start = len(names)
     with db.atomic():
