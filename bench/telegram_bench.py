@@ -26,7 +26,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bench.broadcast_bench import Remote  # noqa: E402
-from bot.app import Core  # noqa: E402
+from bot.app import Core, settle  # noqa: E402
 from bot.channels.telegram.main import build_application, post_init, post_stop  # noqa: E402
 from bot.evaluation import load_questions  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -111,6 +111,7 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             core = Core.open(ROOT / "knowledge", Path(tmp))
+            settle()  # as the bot's run() does once loaded (the same process runs the echo bot: both alike)
             # each round: the echo bot and both clients, in alternating order to spread drift
             order = [
                 ("echo", "aiohttp", "httpx") if r % 2 == 0 else ("echo", "httpx", "aiohttp") for r in range(args.rounds)
