@@ -165,6 +165,42 @@ def test_an_edit_decodes_no_unchanged_entry_and_an_added_one_joins(knowledge_cop
     assert stats.reused == len(entries) and shape(again) == shape(index)
 
 
+def postings(index: Index) -> dict[str, list[int]]:
+    """Feature → the positions of the entries holding it, whatever the feature ids."""
+    c = index.compact
+    return {
+        c.names[f]: list(c.ids[c.offsets[f] : c.offsets[f + 1]])
+        for f in range(len(c.names))
+        if c.offsets[f + 1] > c.offsets[f]
+    }
+
+
+def test_a_large_base_edited_in_place_moves_only_the_edited_postings(knowledge_copy, db, monkeypatch):
+    import bot.engine.index as index_module
+
+    monkeypatch.setattr(Index, "LARGE", 0)  # the numpy paths of a large base, on the real one
+    kb = load(knowledge_copy)
+    open_index(kb, db, Stats(), "print-1")
+    entries = list(kb.entries)
+    first, other = entries[3], entries[40]
+    entries[3] = first.model_copy(update={"keywords": [*first.keywords[1:], "từ khóa mới toanh"]})  # one out, one in
+    entries[40] = other.model_copy(
+        update={"questions": other.questions.model_copy(update={"vi": ["hỏi hoàn toàn khác"]})}
+    )
+    changed = KnowledgeBase(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
+    built = []
+    monkeypatch.setattr(index_module.Compact, "build", classmethod(lambda cls, *a: built.append(a)))
+    index = open_index(changed, db, stats := Stats(), "print-2")
+    assert built == [] and (stats.analysed, stats.reused) == (2, len(entries) - 2)  # nothing re-sorted
+    monkeypatch.undo()
+    monkeypatch.setattr(Index, "LARGE", 0)
+    fresh = Index(changed)
+    assert postings(index) == postings(fresh) and shape(index) == shape(fresh)
+    assert postings(index)["toanh"] == [3]  # the new keyword's word is found, in that entry only
+    again = open_index(changed, db, stats := Stats(), "print-2")  # the snapshot holds the edit
+    assert stats.reused == len(entries) and postings(again) == postings(fresh)
+
+
 def test_broken_whole_index_arrays_are_rebuilt_with_one_log_line(kb, db, caplog):
     open_index(kb, db, Stats(), "print-1")
     db.execute("update index_blobs set value = x'ffffff' where key = 'ids'")  # postings cut short
@@ -197,6 +233,9 @@ def test_a_large_base_sums_with_numpy_and_ranks_exactly_as_the_walk(kb, monkeypa
     monkeypatch.setattr(Index, "LARGE", 0)
     summed = Engine(kb, cal)
     assert summed.index.accumulator() is not None
+    # idf counted in numpy: the very floats the loop computes
+    assert (summed.index.fid, summed.index.idf) == (walked.index.fid, walked.index.idf)
+    assert summed.index.idf_by_id == walked.index.idf_by_id
     # postings sorted by numpy: the very arrays the Python build makes
     assert (summed.index.compact.offsets, summed.index.compact.ids) == (
         walked.index.compact.offsets,

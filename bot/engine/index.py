@@ -178,6 +178,47 @@ class Compact:
         return cls(names, out_offsets, out_ids, rows)
 
     @classmethod
+    def edited(
+        cls, old: Compact, names: list[str], rows: list[tuple[array, array, array, str]], before: dict[int, array]
+    ) -> Compact:
+        """``old``'s postings with the edited entries' moved: ``before`` maps each edited entry's
+        position (unchanged, as is the number of entries) to its old feature ids; ``rows`` hold the
+        new ones. Only the postings those features name are searched; the rest is copied as it is —
+        the very arrays :meth:`build` makes. For a large base, where re-sorting every posting would be
+        most of an edit."""
+        import numpy as np
+
+        if len(rows) != len(old.rows):
+            raise ValueError("an edit in place keeps the number of entries")
+        offsets = np.zeros(len(names) + 1, dtype=np.int64)
+        offsets[: len(old.offsets)] = np.frombuffer(old.offsets, dtype=np.uint32)
+        offsets[len(old.offsets) :] = offsets[len(old.offsets) - 1]  # features new to the base: none yet
+        ids = np.frombuffer(old.ids, dtype=np.uint32)
+        gone, gone_features = [], []
+        for i, features in before.items():
+            for f in sorted(set(features)):
+                lo, hi = int(offsets[f]), int(offsets[f + 1])
+                at = lo + int(np.searchsorted(ids[lo:hi], i))
+                if at >= hi or ids[at] != i:
+                    raise ValueError("the stored postings do not hold an edited entry")
+                gone.append(at)
+                gone_features.append(f)
+        kept = np.delete(ids, gone)
+        offsets -= np.concatenate(([0], np.cumsum(np.bincount(gone_features, minlength=len(names)))))
+        added = sorted((f, i) for i in before for f in {*rows[i][0], *rows[i][1]})
+        where = []
+        for f, i in added:
+            lo, hi = int(offsets[f]), int(offsets[f + 1])
+            where.append(lo + int(np.searchsorted(kept[lo:hi], i)))
+        out = np.insert(kept, where, [i for _f, i in added]) if added else kept
+        grown = np.bincount([f for f, _i in added], minlength=len(names)) if added else np.zeros(len(names), int)
+        offsets += np.concatenate(([0], np.cumsum(grown)))
+        out_offsets, out_ids = array("I"), array("I")
+        out_offsets.frombytes(offsets.astype(np.uint32).tobytes())
+        out_ids.frombytes(out.astype(np.uint32).tobytes())
+        return cls(names, out_offsets, out_ids, rows)
+
+    @classmethod
     def of(cls, analyses: list[EntryAnalysis]) -> Compact:
         """From analyses (strings): feature ids in order of first use."""
         table: dict[str, int] = {}
@@ -360,6 +401,26 @@ class DocumentFrequency:
         return n if n else default
 
 
+def _idf_large(compact: Compact, n: int) -> tuple[dict[str, int], dict[str, float], array]:
+    """Feature ids and idf of a large base, as the loop in :class:`Index` computes them: each
+    distinct document frequency's idf worked out once with ``math.log`` (the same float), then
+    spread over the features in numpy."""
+    import numpy as np
+
+    counts = np.diff(np.frombuffer(compact.offsets, dtype=np.uint32).astype(np.int64))
+    distinct, at = np.unique(counts, return_inverse=True)
+    table = np.array([math.log(1 + n / int(c)) if c else 0.0 for c in distinct], dtype=np.float64)
+    values = table[at]
+    used = np.flatnonzero(counts).tolist()
+    names = compact.names
+    held = [names[f] for f in used]
+    fid = dict(zip(held, used, strict=True))
+    idf = dict(zip(held, values[used].tolist(), strict=True))
+    by_id = array("d")
+    by_id.frombytes(values.tobytes())
+    return fid, idf, by_id
+
+
 class Index:
     LARGE = 2000  # from this many entries, partial scores are summed with numpy (see Accumulator)
 
@@ -405,7 +466,9 @@ class Index:
         fid: dict[str, int] = {}
         self.idf: dict[str, float] = {}
         self.idf_by_id = array("d", bytes(8 * len(compact.names)))
-        for f, name in enumerate(compact.names):
+        if len(kb.entries) >= self.LARGE:  # hundreds of thousands of features: counted in numpy
+            fid, self.idf, self.idf_by_id = _idf_large(compact, n)
+        for f, name in enumerate(compact.names if len(kb.entries) < self.LARGE else ()):
             count = offsets[f + 1] - offsets[f]
             if count:
                 fid[name] = f

@@ -324,16 +324,24 @@ def _incremental(
             _i, _h, _s, prim, sec, texts, accents = rows[e.id]
             compact_rows.append((_array(prim), _array(sec), _array(texts), str(accents)))
     start = len(names)
-    if changed or gone:
+    same_order = json.loads(blobs["order"]) == [e.id for e in kb.entries]
+    if changed and not gone and same_order and len(compact_rows) >= Index.LARGE:
+        # entries edited in place in a large base: the stored postings, the edited rows' swapped
+        offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
+        if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
+            raise ValueError("index postings do not fit the features")
+        before = {pos: _array(rows[kb.entries[pos].id][3]) + _array(rows[kb.entries[pos].id][4]) for pos in changed}
+        compact = Compact.edited(Compact(names, offsets, ids, compact_rows), [*names, *new], compact_rows, before)
+    elif changed or gone:
         compact = Compact.build([*names, *new], compact_rows)
     else:  # the same entries under other files' fingerprint (or none given): the stored postings hold
         offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
         if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
             raise ValueError("index postings do not fit the features")
         compact = Compact(names, offsets, ids, compact_rows)
-        if json.loads(blobs["order"]) != [e.id for e in kb.entries]:
+        if not same_order:
             compact = Compact.build(names, compact_rows)  # the same entries in another order
-    reordered = json.loads(blobs["order"]) != [e.id for e in kb.entries]
+    reordered = not same_order
     with db.atomic():  # the changed rows, the new features, the counts and postings: together
         if changed or gone or reordered:
             db.table(FEATURES).insert_all(({"id": start + i, "feature": f} for i, f in enumerate(new)), batch_size=5000)
