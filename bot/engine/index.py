@@ -7,7 +7,7 @@ import math
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import overload
@@ -401,7 +401,33 @@ class DocumentFrequency:
         return n if n else default
 
 
-def _idf_large(compact: Compact, n: int) -> tuple[dict[str, int], dict[str, float], array]:
+class Idf(Mapping[str, float]):
+    """Feature → its idf, read off the array by the feature's id: one table (``fid``) serves both,
+    rather than a second dict of hundreds of thousands of floats."""
+
+    __slots__ = ("_by_id", "_fid")
+
+    def __init__(self, fid: dict[str, int], by_id: array) -> None:
+        self._fid, self._by_id = fid, by_id
+
+    def __getitem__(self, feature: str) -> float:
+        return self._by_id[self._fid[feature]]
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self._fid
+
+    def get(self, feature: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        f = self._fid.get(feature)
+        return default if f is None else self._by_id[f]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fid)
+
+    def __len__(self) -> int:
+        return len(self._fid)
+
+
+def _idf_large(compact: Compact, n: int) -> tuple[dict[str, int], array]:
     """Feature ids and idf of a large base, as the loop in :class:`Index` computes them: each
     distinct document frequency's idf worked out once with ``math.log`` (the same float), then
     spread over the features in numpy."""
@@ -413,12 +439,10 @@ def _idf_large(compact: Compact, n: int) -> tuple[dict[str, int], dict[str, floa
     values = table[at]
     used = np.flatnonzero(counts).tolist()
     names = compact.names
-    held = [names[f] for f in used]
-    fid = dict(zip(held, used, strict=True))
-    idf = dict(zip(held, values[used].tolist(), strict=True))
+    fid = dict(zip([names[f] for f in used], used, strict=True))
     by_id = array("d")
     by_id.frombytes(values.tobytes())
-    return fid, idf, by_id
+    return fid, by_id
 
 
 class Index:
@@ -464,16 +488,19 @@ class Index:
         n = max(len(kb.entries), 1)
         offsets = compact.offsets
         fid: dict[str, int] = {}
-        self.idf: dict[str, float] = {}
+        idf: dict[str, float] = {}
         self.idf_by_id = array("d", bytes(8 * len(compact.names)))
         if len(kb.entries) >= self.LARGE:  # hundreds of thousands of features: counted in numpy
-            fid, self.idf, self.idf_by_id = _idf_large(compact, n)
+            fid, self.idf_by_id = _idf_large(compact, n)
         for f, name in enumerate(compact.names if len(kb.entries) < self.LARGE else ()):
             count = offsets[f + 1] - offsets[f]
             if count:
                 fid[name] = f
-                self.idf[name] = self.idf_by_id[f] = math.log(1 + n / count)
+                idf[name] = self.idf_by_id[f] = math.log(1 + n / count)
         self.fid = fid  # feature → its id in the compact arrays (features some entry holds)
+        #: feature → idf: a dict for a small base (the fastest lookups); read off the array for a
+        #: large one, where a second dict of its hundreds of thousands of features would cost ~15 MB
+        self.idf: Mapping[str, float] = idf if len(kb.entries) < self.LARGE else Idf(fid, self.idf_by_id)
         self.unknown_idf = math.log(1 + n)
         self.postings = Postings(fid, compact)
         self.df = DocumentFrequency(fid, offsets)
