@@ -201,6 +201,39 @@ def test_a_large_base_edited_in_place_moves_only_the_edited_postings(knowledge_c
     assert stats.reused == len(entries) and postings(again) == postings(fresh)
 
 
+def test_a_large_base_reads_an_entry_s_row_only_when_a_question_needs_it(kb, db, monkeypatch, caplog):
+    from bot.engine.engine import Engine
+    from bot.engine.matcher import Calibration
+    from bot.engine.snapshot import StoredRows
+
+    monkeypatch.setattr(Index, "LARGE", 0)  # the large-base path, on the real base
+    open_index(kb, db, Stats(), "print-1")
+    read: list[int] = []
+    getitem = StoredRows.__getitem__
+    monkeypatch.setattr(StoredRows, "__getitem__", lambda self, i: read.append(i) or getitem(self, i))
+    index = open_index(kb, db, stats := Stats(), "print-1")
+    assert isinstance(index.compact.rows, StoredRows) and read == [] and stats.analysed == 0
+    cal = Calibration.from_params(kb.calibration)
+    lazy, eager = Engine(kb, cal, index), Engine(kb, cal, Index(kb))
+    for q in ["lam cccd o dau", "Ông tôi mất tuần trước, gia đình cần làm giấy tờ gì ạ?", "homestay Binh Lu"]:
+        a, b = lazy.ask(q), eager.ask(q)
+        assert (a.status, a.entry_id, a.ranked, a.confidence) == (b.status, b.entry_id, b.ranked, b.confidence), q
+    assert 0 < len(set(read)) < len(kb.entries)  # the candidates' rows, not the whole base's
+    ident = eager.ask("khai tu").entry_id
+    opened = Engine(kb, cal, open_index(kb, db, Stats(), "print-1"))  # nothing read yet…
+    junk = bytes(12) + b"\xff" * 4  # …and another process rewrites a row: ids this index lacks
+    db.execute("update index_entries set hash = 'other', prim = ? where id = ?", [junk, ident])
+    with caplog.at_level(logging.WARNING, logger="bot.engine.snapshot"):
+        answered = opened.ask("khai tu")
+    assert answered.entry_id != ident and "restart the bot" in caplog.text  # no crash, said once
+    caplog.clear()
+    db.execute("delete from index_entries where id = ?", [kb.entries[0].id])  # a row lost
+    with caplog.at_level(logging.INFO, logger="bot.engine.snapshot"):
+        again = open_index(kb, db, stats := Stats(), "print-1")
+    assert stats.rebuilt == "unreadable" and len(caplog.records) == 1
+    assert Engine(kb, cal, again).ask("lam cccd o dau").entry_id == eager.ask("lam cccd o dau").entry_id
+
+
 def test_broken_whole_index_arrays_are_rebuilt_with_one_log_line(kb, db, caplog):
     open_index(kb, db, Stats(), "print-1")
     db.execute("update index_blobs set value = x'ffffff' where key = 'ids'")  # postings cut short

@@ -140,10 +140,10 @@ class Compact:
     names: list[str]  # feature strings by id (ids of features no entry uses any more stay, unused)
     offsets: array  # 'I': the postings of feature f are ids[offsets[f]:offsets[f + 1]]
     ids: array  # 'I': entry positions, ascending within each feature
-    rows: list[tuple[array, array, array, str]]  # per entry: primary, secondary, texts, accents (JSON)
+    rows: Sequence[tuple[array, array, array, str]]  # per entry: primary, secondary, texts, accents (JSON)
 
     @classmethod
-    def build(cls, names: list[str], rows: list[tuple[array, array, array, str]]) -> Compact:
+    def build(cls, names: list[str], rows: Sequence[tuple[array, array, array, str]]) -> Compact:
         if len(rows) >= Index.LARGE:  # a large base: the same arrays, sorted by numpy
             return cls._build_numpy(names, rows)
         counts = [0] * (len(names) + 1)
@@ -162,7 +162,7 @@ class Compact:
         return cls(names, offsets, ids, rows)
 
     @classmethod
-    def _build_numpy(cls, names: list[str], rows: list[tuple[array, array, array, str]]) -> Compact:
+    def _build_numpy(cls, names: list[str], rows: Sequence[tuple[array, array, array, str]]) -> Compact:
         import numpy as np
 
         parts = [np.frombuffer(x, dtype=np.uint32) for prim, sec, _t, _a in rows for x in (prim, sec)]
@@ -179,7 +179,7 @@ class Compact:
 
     @classmethod
     def edited(
-        cls, old: Compact, names: list[str], rows: list[tuple[array, array, array, str]], before: dict[int, array]
+        cls, old: Compact, names: list[str], rows: Sequence[tuple[array, array, array, str]], before: dict[int, array]
     ) -> Compact:
         """``old``'s postings with the edited entries' moved: ``before`` maps each edited entry's
         position (unchanged, as is the number of entries) to its old feature ids; ``rows`` hold the

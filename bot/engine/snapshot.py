@@ -14,7 +14,7 @@ of the SQLite store:
   accent key and name (so an edit updates them from the changed entries alone), and the postings in
   CSR form. When the knowledge files are those the snapshot was written for, a start
   reads these and the rows' arrays as they are (bot.engine.index.Compact) and analyses, decodes
-  and hashes nothing.
+  and hashes nothing; a large base reads each row only when a question needs it (StoredRows).
 
 A snapshot written by another version of the code, of another lexicon, or unreadable is rebuilt
 from the YAML with one log line — never a crash.
@@ -30,7 +30,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import sqlite_utils
 
@@ -75,6 +75,44 @@ def _array(blob: bytes) -> array:
     out = array("I")
     out.frombytes(blob)
     return out
+
+
+Row = tuple[array, array, array, str]
+
+
+class StoredRows(Sequence[Row]):
+    """The entries' rows (primary, secondary and text feature ids, accents as JSON) as the snapshot
+    holds them, each read from the store when a question needs that entry: a large base opens
+    without holding tens of megabytes of arrays, most of which no question reads. The index keeps
+    the candidates it has read (bot.engine.index.Index.candidate)."""
+
+    def __init__(self, conn: sqlite3.Connection, order: list[str], hashes: dict[str, str]) -> None:
+        self._conn, self._order, self._hashes = conn, order, hashes
+        self._warned = False
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        ident = self._order[i]
+        found = self._conn.execute(
+            f"select prim, sec, texts, accents, hash from {ENTRIES} where id = ?", (ident,)
+        ).fetchone()
+        if found is None or found[4] != self._hashes[ident]:
+            # rewritten since this index opened (`kb build` by another process): its ids may name
+            # features this index does not hold — the entry matches nothing until the next start
+            if not self._warned:
+                log.warning("index snapshot changed by another process: restart the bot to read the edit")
+                self._warned = True
+            return array("I"), array("I"), array("I"), "[]"
+        prim, sec, texts, accents, _hash = found
+        return _array(prim), _array(sec), _array(texts), str(accents)
 
 
 def _count(counts: dict[str, Any], sc: EntryScan, sign: int = 1) -> None:
@@ -368,11 +406,19 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if order != [e.id for e in kb.entries]:
         return None
     names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
-    found = {
-        str(ident): (_array(prim), _array(sec), _array(texts), str(accents))  # accents decoded when read
-        for ident, prim, sec, texts, accents in db.conn.execute(f"select id, prim, sec, texts, accents from {ENTRIES}")
-    }
-    rows = [found[ident] for ident in order]
+    rows: Sequence[Row]
+    if len(order) >= Index.LARGE:  # a large base: each row read when a question needs its entry
+        hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
+        if set(hashes) != set(order):
+            raise ValueError("the stored rows are not those of the entries")
+        rows = StoredRows(db.conn, order, hashes)
+    else:
+        stored = db.conn.execute(f"select id, prim, sec, texts, accents from {ENTRIES}")
+        found = {  # accents decoded when read
+            str(ident): (_array(prim), _array(sec), _array(texts), str(accents))
+            for ident, prim, sec, texts, accents in stored
+        }
+        rows = [found[ident] for ident in order]
     offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
     if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
         raise ValueError("index postings do not fit the features")
