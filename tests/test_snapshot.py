@@ -188,10 +188,15 @@ def test_a_large_base_edited_in_place_moves_only_the_edited_postings(knowledge_c
         update={"questions": other.questions.model_copy(update={"vi": ["hỏi hoàn toàn khác"]})}
     )
     changed = KnowledgeBase(entries, kb.lexicon, kb.commune, {}, [], kb.calibration)
-    built = []
+    from bot.engine.snapshot import StoredRows
+
+    built, read = [], []
     monkeypatch.setattr(index_module.Compact, "build", classmethod(lambda cls, *a: built.append(a)))
+    getitem = StoredRows.__getitem__
+    monkeypatch.setattr(StoredRows, "__getitem__", lambda self, i: read.append(i) or getitem(self, i))
     index = open_index(changed, db, stats := Stats(), "print-2")
     assert built == [] and (stats.analysed, stats.reused) == (2, len(entries) - 2)  # nothing re-sorted
+    assert isinstance(index.compact.rows, StoredRows) and set(read) <= {3, 40}  # no other row read
     monkeypatch.undo()
     monkeypatch.setattr(Index, "LARGE", 0)
     fresh = Index(changed)

@@ -86,8 +86,13 @@ class StoredRows(Sequence[Row]):
     without holding tens of megabytes of arrays, most of which no question reads. The index keeps
     the candidates it has read (bot.engine.index.Index.candidate)."""
 
-    def __init__(self, conn: sqlite3.Connection, order: list[str], hashes: dict[str, str]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, order: list[str], hashes: dict[str, str], given: dict[int, Row] | None = None
+    ) -> None:
+        """``hashes``: each entry's hash when the index opened; ``given``: rows already in memory
+        (the entries an edit just analysed), by position."""
         self._conn, self._order, self._hashes = conn, order, hashes
+        self._given = given or {}
         self._warned = False
 
     def __len__(self) -> int:
@@ -100,6 +105,8 @@ class StoredRows(Sequence[Row]):
     def __getitem__(self, i: int | slice) -> Row | list[Row]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
+        if i in self._given:
+            return self._given[i]
         ident = self._order[i]
         found = self._conn.execute(
             f"select prim, sec, texts, accents, hash from {ENTRIES} where id = ?", (ident,)
@@ -320,14 +327,19 @@ def _incremental(
         return None
     counts = json.loads(blobs["counts"])
     names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
-    rows = {str(r[0]): r for r in db.conn.execute(f"select id, hash, scan, prim, sec, texts, accents from {ENTRIES}")}
+    stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
     hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
-    changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if e.id not in rows or rows[e.id][1] != h]
-    gone = set(rows) - {e.id for e in kb.entries}
+    changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if stored.get(e.id) != h]
+    gone = set(stored) - {e.id for e in kb.entries}
+
+    def stored_row(ident: str) -> tuple[str, bytes, bytes]:  # an entry's scan and features, as stored
+        found = db.conn.execute(f"select scan, prim, sec from {ENTRIES} where id = ?", (ident,)).fetchone()
+        return str(found[0]), found[1], found[2]
+
+    old = {ident: stored_row(ident) for ident in [*(kb.entries[pos].id for pos in changed), *gone] if ident in stored}
     scans: dict[int, EntryScan] = {}
-    for ident in [*(kb.entries[pos].id for pos in changed), *gone]:
-        if ident in rows:
-            _count(counts, _decode_scan(str(rows[ident][2])), -1)
+    for ident in old:
+        _count(counts, _decode_scan(old[ident][0]), -1)
     for pos in changed:
         e = kb.entries[pos]
         scans[pos] = scan(e, kb.learned.get(e.id, {}))
@@ -339,46 +351,49 @@ def _incremental(
         return None
     table = {n: i for i, n in enumerate(names)}
     new: list[str] = []
-    compact_rows: list[tuple[array, array, array, str]] = []
     written = []
-    at = set(changed)
-    for pos, e in enumerate(kb.entries):
-        if pos in at:
-            an = analyse(e, kb.learned.get(e.id, {}), taught, scans[pos])
-            prim_ids, sec_ids = _ids(an.primary, table, new), _ids(an.secondary, table, new)
-            text_ids = _encode_texts(an.texts, table, new)
-            row = {
-                "id": e.id,
-                "hash": hashes[pos],
-                "scan": _encode_scan(scans[pos]),
-                "prim": prim_ids,
-                "sec": sec_ids,
-                "texts": text_ids,
-                "accents": json.dumps(an.accents, ensure_ascii=False),
-            }
-            written.append(row)
-            compact_rows.append((_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"])))
-        else:
-            _i, _h, _s, prim, sec, texts, accents = rows[e.id]
-            compact_rows.append((_array(prim), _array(sec), _array(texts), str(accents)))
+    given: dict[int, Row] = {}
+    for pos in changed:
+        e = kb.entries[pos]
+        an = analyse(e, kb.learned.get(e.id, {}), taught, scans[pos])
+        prim_ids, sec_ids = _ids(an.primary, table, new), _ids(an.secondary, table, new)
+        text_ids = _encode_texts(an.texts, table, new)
+        row = {
+            "id": e.id,
+            "hash": hashes[pos],
+            "scan": _encode_scan(scans[pos]),
+            "prim": prim_ids,
+            "sec": sec_ids,
+            "texts": text_ids,
+            "accents": json.dumps(an.accents, ensure_ascii=False),
+        }
+        written.append(row)
+        given[pos] = (_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"]))
     start = len(names)
-    same_order = json.loads(blobs["order"]) == [e.id for e in kb.entries]
-    if changed and not gone and same_order and len(compact_rows) >= Index.LARGE:
-        # entries edited in place in a large base: the stored postings, the edited rows' swapped
+    order = [e.id for e in kb.entries]
+    same_order = json.loads(blobs["order"]) == order
+    compact_rows: Sequence[Row]
+    if changed and not gone and same_order and len(kb.entries) >= Index.LARGE:
+        # entries edited in place in a large base: the other rows stay in the store until a question
+        # needs them, and only the edited entries' postings move
+        compact_rows = StoredRows(db.conn, order, dict(zip(order, hashes, strict=True)), given)
         offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
         if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
             raise ValueError("index postings do not fit the features")
-        before = {pos: _array(rows[kb.entries[pos].id][3]) + _array(rows[kb.entries[pos].id][4]) for pos in changed}
+        before = {pos: _array(old[kb.entries[pos].id][1]) + _array(old[kb.entries[pos].id][2]) for pos in changed}
         compact = Compact.edited(Compact(names, offsets, ids, compact_rows), [*names, *new], compact_rows, before)
-    elif changed or gone:
-        compact = Compact.build([*names, *new], compact_rows)
-    else:  # the same entries under other files' fingerprint (or none given): the stored postings hold
+    elif not changed and not gone and same_order:  # the same entries under other files' fingerprint (or
+        # none given): the stored postings and rows hold
         offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
         if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
             raise ValueError("index postings do not fit the features")
+        if len(kb.entries) >= Index.LARGE:
+            compact_rows = StoredRows(db.conn, order, dict(zip(order, hashes, strict=True)))
+        else:
+            compact_rows = _stored_rows(db, order, given)
         compact = Compact(names, offsets, ids, compact_rows)
-        if not same_order:
-            compact = Compact.build(names, compact_rows)  # the same entries in another order
+    else:  # entries added, removed or moved: the postings rebuilt from every row
+        compact = Compact.build([*names, *new], _stored_rows(db, order, given))
     reordered = not same_order
     with db.atomic():  # the changed rows, the new features, the counts and postings: together
         if changed or gone or reordered:
@@ -392,6 +407,20 @@ def _incremental(
             db.table(META).insert_all([{"key": "fingerprint", "value": fingerprint or ""}], pk="key", replace=True)
     stats.analysed, stats.reused = len(changed), len(kb.entries) - len(changed)
     return Index(kb, [merged], lexicon=taught, compact=compact)
+
+
+def _stored_rows(db: sqlite_utils.Database, order: list[str], given: dict[int, Row]) -> list[Row]:
+    """Every entry's row in ``order``: those ``given`` (just analysed), the others as stored."""
+    stored = db.conn.execute(f"select id, prim, sec, texts, accents from {ENTRIES}")
+    found = {str(i): (p, s, t, a) for i, p, s, t, a in stored}
+    out: list[Row] = []
+    for pos, ident in enumerate(order):
+        if pos in given:
+            out.append(given[pos])
+        else:
+            prim, sec, texts, accents = found[ident]
+            out.append((_array(prim), _array(sec), _array(texts), str(accents)))
+    return out
 
 
 def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str]) -> Index | None:
