@@ -131,6 +131,10 @@ def learn(kb: KnowledgeBase, scans: list[EntryScan]) -> Lexicon:
     return lexicon
 
 
+#: one entry's features as ids: primary, secondary, its texts (each length-prefixed), accents (JSON)
+Row = tuple[array, array, array, str]
+
+
 @dataclass
 class Compact:
     """An index's bulk, as integer arrays: features by id, postings in CSR form, and per entry
@@ -140,10 +144,10 @@ class Compact:
     names: list[str]  # feature strings by id (ids of features no entry uses any more stay, unused)
     offsets: array  # 'I': the postings of feature f are ids[offsets[f]:offsets[f + 1]]
     ids: array  # 'I': entry positions, ascending within each feature
-    rows: Sequence[tuple[array, array, array, str]]  # per entry: primary, secondary, texts, accents (JSON)
+    rows: Sequence[Row]  # per entry: primary, secondary, texts, accents (JSON)
 
     @classmethod
-    def build(cls, names: list[str], rows: Sequence[tuple[array, array, array, str]]) -> Compact:
+    def build(cls, names: list[str], rows: Sequence[Row]) -> Compact:
         if len(rows) >= Index.LARGE:  # a large base: the same arrays, sorted by numpy
             return cls._build_numpy(names, rows)
         counts = [0] * (len(names) + 1)
@@ -162,7 +166,7 @@ class Compact:
         return cls(names, offsets, ids, rows)
 
     @classmethod
-    def _build_numpy(cls, names: list[str], rows: Sequence[tuple[array, array, array, str]]) -> Compact:
+    def _build_numpy(cls, names: list[str], rows: Sequence[Row]) -> Compact:
         import numpy as np
 
         parts = [np.frombuffer(x, dtype=np.uint32) for prim, sec, _t, _a in rows for x in (prim, sec)]
@@ -178,9 +182,7 @@ class Compact:
         return cls(names, out_offsets, out_ids, rows)
 
     @classmethod
-    def edited(
-        cls, old: Compact, names: list[str], rows: Sequence[tuple[array, array, array, str]], before: dict[int, array]
-    ) -> Compact:
+    def edited(cls, old: Compact, names: list[str], rows: Sequence[Row], before: dict[int, array]) -> Compact:
         """``old``'s postings with the edited entries' moved: ``before`` maps each edited entry's
         position (unchanged, as is the number of entries) to its old feature ids; ``rows`` hold the
         new ones. Only the postings those features name are searched; the rest is copied as it is —
@@ -339,7 +341,7 @@ class Candidate:
 
     __slots__ = ("_idf", "_names", "_norms", "_numbers", "_row", "_texts", "_with", "accents", "primary", "secondary")
 
-    def __init__(self, row: tuple[array, array, array, str], idf: array, names: list[str]) -> None:
+    def __init__(self, row: Row, idf: array, names: list[str]) -> None:
         prim, sec, texts, accents = row
         self.primary, self.secondary, self.accents = set(prim), set(sec), set(json.loads(accents))
         self._texts: list[array] = []  # each text's feature ids
@@ -490,9 +492,10 @@ class Index:
         fid: dict[str, int] = {}
         idf: dict[str, float] = {}
         self.idf_by_id = array("d", bytes(8 * len(compact.names)))
-        if len(kb.entries) >= self.LARGE:  # hundreds of thousands of features: counted in numpy
+        large = len(kb.entries) >= self.LARGE
+        if large:  # hundreds of thousands of features: counted in numpy
             fid, self.idf_by_id = _idf_large(compact, n)
-        for f, name in enumerate(compact.names if len(kb.entries) < self.LARGE else ()):
+        for f, name in enumerate(() if large else compact.names):
             count = offsets[f + 1] - offsets[f]
             if count:
                 fid[name] = f
@@ -500,7 +503,7 @@ class Index:
         self.fid = fid  # feature → its id in the compact arrays (features some entry holds)
         #: feature → idf: a dict for a small base (the fastest lookups); read off the array for a
         #: large one, where a second dict of its hundreds of thousands of features would cost ~15 MB
-        self.idf: Mapping[str, float] = idf if len(kb.entries) < self.LARGE else Idf(fid, self.idf_by_id)
+        self.idf: Mapping[str, float] = Idf(fid, self.idf_by_id) if large else idf
         self.unknown_idf = math.log(1 + n)
         self.postings = Postings(fid, compact)
         self.df = DocumentFrequency(fid, offsets)

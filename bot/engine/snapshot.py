@@ -34,7 +34,7 @@ from typing import Any, overload
 
 import sqlite_utils
 
-from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, analyse, learn, scan
+from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, Row, analyse, learn, scan
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 
@@ -75,9 +75,6 @@ def _array(blob: bytes) -> array:
     out = array("I")
     out.frombytes(blob)
     return out
-
-
-Row = tuple[array, array, array, str]
 
 
 class StoredRows(Sequence[Row]):
@@ -372,11 +369,10 @@ def _incremental(
     start = len(names)
     order = [e.id for e in kb.entries]
     same_order = json.loads(blobs["order"]) == order
-    compact_rows: Sequence[Row]
     if changed and not gone and same_order and len(kb.entries) >= Index.LARGE:
         # entries edited in place in a large base: the other rows stay in the store until a question
         # needs them, and only the edited entries' postings move
-        compact_rows = StoredRows(db.conn, order, dict(zip(order, hashes, strict=True)), given)
+        compact_rows = _rows(db, order, dict(zip(order, hashes, strict=True)), given)
         offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
         if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
             raise ValueError("index postings do not fit the features")
@@ -387,11 +383,7 @@ def _incremental(
         offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
         if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
             raise ValueError("index postings do not fit the features")
-        if len(kb.entries) >= Index.LARGE:
-            compact_rows = StoredRows(db.conn, order, dict(zip(order, hashes, strict=True)))
-        else:
-            compact_rows = _stored_rows(db, order, given)
-        compact = Compact(names, offsets, ids, compact_rows)
+        compact = Compact(names, offsets, ids, _rows(db, order, dict(zip(order, hashes, strict=True))))
     else:  # entries added, removed or moved: the postings rebuilt from every row
         compact = Compact.build([*names, *new], _stored_rows(db, order, given))
     reordered = not same_order
@@ -407,6 +399,16 @@ def _incremental(
             db.table(META).insert_all([{"key": "fingerprint", "value": fingerprint or ""}], pk="key", replace=True)
     stats.analysed, stats.reused = len(changed), len(kb.entries) - len(changed)
     return Index(kb, [merged], lexicon=taught, compact=compact)
+
+
+def _rows(
+    db: sqlite_utils.Database, order: list[str], hashes: dict[str, str], given: dict[int, Row] | None = None
+) -> Sequence[Row]:
+    """The entries' rows in ``order``: for a large base read from the store when a question needs one
+    (:class:`StoredRows`), for a small one all at once; ``given`` ones (just analysed) as they are."""
+    if len(order) >= Index.LARGE:
+        return StoredRows(db.conn, order, hashes, given)
+    return _stored_rows(db, order, given or {})
 
 
 def _stored_rows(db: sqlite_utils.Database, order: list[str], given: dict[int, Row]) -> list[Row]:
@@ -435,19 +437,10 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if order != [e.id for e in kb.entries]:
         return None
     names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
-    rows: Sequence[Row]
-    if len(order) >= Index.LARGE:  # a large base: each row read when a question needs its entry
-        hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
-        if set(hashes) != set(order):
-            raise ValueError("the stored rows are not those of the entries")
-        rows = StoredRows(db.conn, order, hashes)
-    else:
-        stored = db.conn.execute(f"select id, prim, sec, texts, accents from {ENTRIES}")
-        found = {  # accents decoded when read
-            str(ident): (_array(prim), _array(sec), _array(texts), str(accents))
-            for ident, prim, sec, texts, accents in stored
-        }
-        rows = [found[ident] for ident in order]
+    hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
+    if set(hashes) != set(order):
+        raise ValueError("the stored rows are not those of the entries")
+    rows = _rows(db, order, hashes)
     offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
     if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
         raise ValueError("index postings do not fit the features")
