@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -46,6 +47,18 @@ def test_the_snapshot_gives_the_index_built_in_memory_and_is_reused(kb, db):
     again, stats = opened(kb, db)
     assert (stats.analysed, stats.reused) == (0, len(kb.entries))
     assert shape(again) == shape(first) == shape(Index(kb))
+
+
+def test_a_question_learnt_for_one_entry_re_analyses_that_entry_only(kb, db):
+    """The unanswered queue's attach path: an officer's answer teaches one entry a question."""
+    opened(kb, db)
+    ident = kb.entries[3].id
+    taught = replace(kb, learned={ident: {"vi": ["hỏi thử một câu mới về mục này"]}})
+    index, stats = opened(taught, db)
+    assert stats.analysed == 1 and stats.reused == len(kb.entries) - 1 and not stats.rebuilt
+    assert shape(index) == shape(Index(taught))
+    index, stats = opened(taught, db)
+    assert stats.analysed == 0
 
 
 def test_an_edit_re_analyses_only_the_entry_that_changed(knowledge_copy, db):

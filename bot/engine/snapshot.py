@@ -56,8 +56,18 @@ def code_digest() -> str:
 
 
 def entry_hash(entry: Entry, learned: dict[str, list[str]]) -> str:
-    data = entry.model_dump_json() + json.dumps(learned, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
+    """What an entry holds (and the questions learnt for it), as a short digest. The serializer's
+    bytes are hashed as they come (model_dump_json would decode them to a str to encode again):
+    an edit of a 10,000-entry base hashes every entry, 0.25 -> 0.11 s."""
+    data = entry.__pydantic_serializer__.to_json(entry)
+    if learned:
+        data += json.dumps(learned, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _feature_names(db: sqlite_utils.Database) -> list[str]:
+    """The feature table's strings by id (SQLite gives text columns back as str already)."""
+    return [f for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
 
 
 def _ids(values: Sequence[str], table: dict[str, int], new: list[str]) -> bytes:
@@ -323,7 +333,7 @@ def _incremental(
     if set(blobs) != set(BLOB_KEYS):
         return None
     counts = json.loads(blobs["counts"])
-    names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
+    names = _feature_names(db)
     stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
     hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
     changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if stored.get(e.id) != h]
@@ -346,7 +356,7 @@ def _incremental(
     ambiguous = json.dumps(sorted(taught.ambiguous), ensure_ascii=False)
     if ambiguous != meta.get("ambiguous"):
         return None
-    table = {n: i for i, n in enumerate(names)}
+    table = dict(zip(names, range(len(names))))
     new: list[str] = []
     written = []
     given: dict[int, Row] = {}
@@ -436,7 +446,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     order = json.loads(blobs["order"])
     if order != [e.id for e in kb.entries]:
         return None
-    names = [str(f) for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
+    names = _feature_names(db)
     hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
     if set(hashes) != set(order):
         raise ValueError("the stored rows are not those of the entries")
@@ -480,7 +490,7 @@ def _write(
     """The changed entries' rows, the new features and the meta data: in one transaction."""
     fresh = len(changed) == len(kb.entries)  # everything anew: start the feature table afresh too
     names = [] if fresh else names
-    table = {n: i for i, n in enumerate(names)}
+    table = dict(zip(names, range(len(names))))
     new: list[str] = []
     rows = []
     for pos in changed:
