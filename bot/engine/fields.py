@@ -19,6 +19,8 @@ def _words(text: str) -> list[Word]:
     return [(fold(t), accent_key(t)) for t in tokens(clean(text))]
 
 
+DESCRIBING = ""  # the name of the phrases that describe a subject (knowledge/fields.yaml: describing)
+_KEPT = "\x00"  # marks a word a describing phrase took: still a word of the message, no phrase's any more
 PLAIN = ""  # the accent key of a word typed without accents in a sentence typed with them
 
 
@@ -39,6 +41,9 @@ class FieldFinder:
         phrases: list[tuple[list[Word], str]] = []
         for name, texts in words.items():
             phrases += [(w, name) for p in [*texts.vi, *texts.en] if (w := _words(p))]
+        # words that describe the subject though they hold a part's word ("học nghề miễn phí"): taken
+        # before the shorter part phrase inside them ("phí"), after the longer questions ("có miễn phí")
+        phrases += [(w, DESCRIBING) for p in [*words.describing.vi, *words.describing.en] if (w := _words(p))]
         phrases.sort(key=lambda p: -len(p[0]))  # longest first: "nộp ở đâu" before "ở đâu"
         self._phrases = [(words_, name, frozenset(w[0] for w in words_)) for words_, name in phrases]
         self.fillers = {w[0] for p in [*words.followup.vi, *words.followup.en] for w in _words(p)}
@@ -60,8 +65,9 @@ class FieldFinder:
         return out
 
     @staticmethod
-    def _take(text: list[Word | None], phrase: list[Word]) -> bool:
-        """Blank out every occurrence of ``phrase`` in ``text``; True if there was one."""
+    def _take(text: list[Word | None], phrase: list[Word], keep: bool = False) -> bool:
+        """Blank out every occurrence of ``phrase`` in ``text`` (``keep``: leave its words, marked so
+        that no other phrase matches them); True if there was one."""
         found = False
         n = len(phrase)
         first = phrase[0][0]
@@ -71,7 +77,7 @@ class FieldFinder:
                 continue
             window = text[i : i + n]
             if all(w is not None and _same(w, p) for w, p in zip(window, phrase, strict=True)):
-                text[i : i + n] = [None] * n
+                text[i : i + n] = [(w[0] + _KEPT, None) for w in window if w is not None] if keep else [None] * n
                 found = True
         return found
 
@@ -85,9 +91,11 @@ class FieldFinder:
         for phrase, name, needed in self._phrases:  # longest first; only phrases whose words all occur
             if not needed <= present:
                 continue
-            if self._take(text, phrase) and not (own and self._take(own[:], phrase)):
+            if name == DESCRIBING:
+                self._take(text, phrase, keep=True)
+            elif self._take(text, phrase) and not (own and self._take(own[:], phrase)):
                 asked.add(name)
-        return asked, [w[0] for w in text if w is not None]
+        return asked, [w[0].rstrip(_KEPT) for w in text if w is not None]
 
     @staticmethod
     def _one(asked: set[str]) -> str | None:

@@ -315,9 +315,12 @@ class FieldWords(_Strict):
     address: TextList = Field(default_factory=TextList)
     followup: TextList = Field(default_factory=TextList)  # words with no subject of their own
     correction: TextList = Field(default_factory=TextList)  # "không phải", "wrong": the last answer was wrong
+    describing: TextList = Field(default_factory=TextList)  # hold a part's word, name the subject: "học nghề miễn phí"
 
     def items(self) -> list[tuple[str, TextList]]:
         """The parts and their words (not the follow-up fillers)."""
         return [
-            (name, getattr(self, name)) for name in type(self).model_fields if name not in ("followup", "correction")
+            (name, getattr(self, name))
+            for name in type(self).model_fields
+            if name not in ("followup", "correction", "describing")
         ]
