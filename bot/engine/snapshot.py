@@ -327,10 +327,8 @@ def _incremental(
     analysed, the vocabulary counts and the postings updated — no other entry decoded. None (the
     caller rebuilds from the rows) when the snapshot lacks the blobs or the edit changes what the
     lexicon learnt from the whole base (every analysis may then differ)."""
-    if not db.table(BLOBS).exists():
-        return None
-    blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
-    if set(blobs) != set(BLOB_KEYS):
+    blobs = _stored_blobs(db)
+    if blobs is None:
         return None
     counts = json.loads(blobs["counts"])
     names = _feature_names(db)
@@ -383,16 +381,12 @@ def _incremental(
         # entries edited in place in a large base: the other rows stay in the store until a question
         # needs them, and only the edited entries' postings move
         compact_rows = _rows(db, order, dict(zip(order, hashes, strict=True)), given)
-        offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
-        if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
-            raise ValueError("index postings do not fit the features")
+        offsets, ids = _postings(blobs, names)
         before = {pos: _array(old[kb.entries[pos].id][1]) + _array(old[kb.entries[pos].id][2]) for pos in changed}
         compact = Compact.edited(Compact(names, offsets, ids, compact_rows), [*names, *new], compact_rows, before)
     elif not changed and not gone and same_order:  # the same entries under other files' fingerprint (or
         # none given): the stored postings and rows hold
-        offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
-        if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
-            raise ValueError("index postings do not fit the features")
+        offsets, ids = _postings(blobs, names)
         compact = Compact(names, offsets, ids, _rows(db, order, dict(zip(order, hashes, strict=True))))
     else:  # entries added, removed or moved: the postings rebuilt from every row
         compact = Compact.build([*names, *new], _stored_rows(db, order, given))
@@ -409,6 +403,22 @@ def _incremental(
             db.table(META).insert_all([{"key": "fingerprint", "value": fingerprint or ""}], pk="key", replace=True)
     stats.analysed, stats.reused = len(changed), len(kb.entries) - len(changed)
     return Index(kb, [merged], lexicon=taught, compact=compact)
+
+
+def _stored_blobs(db: sqlite_utils.Database) -> dict[str, bytes] | None:
+    """The whole-index blobs (order, counts, postings), or None when the snapshot lacks them."""
+    if not db.table(BLOBS).exists():
+        return None
+    blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
+    return blobs if set(blobs) == set(BLOB_KEYS) else None
+
+
+def _postings(blobs: dict[str, bytes], names: list[str]) -> tuple[array, array]:
+    """The stored postings (CSR offsets and entry ids), checked against the feature table."""
+    offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
+    if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
+        raise ValueError("index postings do not fit the features")
+    return offsets, ids
 
 
 def _rows(
@@ -438,10 +448,8 @@ def _stored_rows(db: sqlite_utils.Database, order: list[str], given: dict[int, R
 def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str]) -> Index | None:
     """The index exactly as the snapshot holds it, for the same knowledge files: arrays read as
     they are, nothing analysed. None when the snapshot lacks the whole-index blobs."""
-    if not db.table(BLOBS).exists():
-        return None
-    blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
-    if set(blobs) != set(BLOB_KEYS):
+    blobs = _stored_blobs(db)
+    if blobs is None:
         return None
     order = json.loads(blobs["order"])
     if order != [e.id for e in kb.entries]:
@@ -451,9 +459,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if set(hashes) != set(order):
         raise ValueError("the stored rows are not those of the entries")
     rows = _rows(db, order, hashes)
-    offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
-    if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
-        raise ValueError("index postings do not fit the features")
+    offsets, ids = _postings(blobs, names)
     merged = _merged(json.loads(blobs["counts"]))
     taught = learn(kb, [merged])
     if json.dumps(sorted(taught.ambiguous), ensure_ascii=False) != meta.get("ambiguous"):

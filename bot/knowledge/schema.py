@@ -318,7 +318,7 @@ class FieldWords(_Strict):
     describing: TextList = Field(default_factory=TextList)  # hold a part's word, name the subject: "học nghề miễn phí"
 
     def items(self) -> list[tuple[str, TextList]]:
-        """The parts and their words (not the follow-up fillers)."""
+        """The parts and their words (not the follow-up fillers, corrections or describing words)."""
         return [
             (name, getattr(self, name))
             for name in type(self).model_fields
