@@ -220,6 +220,7 @@ def test_a_large_base_edited_in_place_moves_only_the_edited_postings(knowledge_c
 
 
 def test_a_large_base_reads_an_entry_s_row_only_when_a_question_needs_it(kb, db, monkeypatch, caplog):
+    import bot.engine.snapshot as snapshot
     from bot.engine.engine import Engine
     from bot.engine.matcher import Calibration
     from bot.engine.snapshot import StoredRows
@@ -229,14 +230,29 @@ def test_a_large_base_reads_an_entry_s_row_only_when_a_question_needs_it(kb, db,
     read: list[int] = []
     getitem = StoredRows.__getitem__
     monkeypatch.setattr(StoredRows, "__getitem__", lambda self, i: read.append(i) or getitem(self, i))
+
+    def whole_table(_db):
+        raise AssertionError("the feature table read whole")
+
+    monkeypatch.setattr(snapshot, "_feature_names", whole_table)
     index = open_index(kb, db, stats := Stats(), "print-1")
     assert isinstance(index.compact.rows, StoredRows) and read == [] and stats.analysed == 0
     cal = Calibration.from_params(kb.calibration)
     lazy, eager = Engine(kb, cal, index), Engine(kb, cal, Index(kb))
-    for q in ["lam cccd o dau", "Ông tôi mất tuần trước, gia đình cần làm giấy tờ gì ạ?", "homestay Binh Lu"]:
+    questions = ["lam cccd o dau", "Ông tôi mất tuần trước, gia đình cần làm giấy tờ gì ạ?", "homestay Binh Lu"]
+    for q in [*questions, "homestay ở bản Chu Va 8", "chu va 6 co gi dep", "thủ tục đăng ky khai sihn"]:
         a, b = lazy.ask(q), eager.ask(q)
         assert (a.status, a.entry_id, a.ranked, a.confidence) == (b.status, b.entry_id, b.ranked, b.confidence), q
     assert 0 < len(set(read)) < len(kb.entries)  # the candidates' rows, not the whole base's
+    # a name's number is read off the store as off the strings: "chu va 8" is not Chu Va 6
+    six = next(i for i, e in enumerate(kb.entries) if e.id == "place.chu-va-6")
+    for engine in (lazy, eager):
+        primary = engine.index.candidate(six).primary
+        assert set(engine.index.numbers_after("va")) >= {"6", "8"}
+        assert engine.matcher._number_conflict(primary, [("va", "8")])
+        assert not engine.matcher._number_conflict(primary, [("va", "6")])
+    monkeypatch.undo()
+    monkeypatch.setattr(Index, "LARGE", 0)
     ident = eager.ask("khai tu").entry_id
     opened = Engine(kb, cal, open_index(kb, db, Stats(), "print-1"))  # nothing read yet…
     junk = bytes(12) + b"\xff" * 4  # …and another process rewrites a row: ids this index lacks
@@ -250,6 +266,27 @@ def test_a_large_base_reads_an_entry_s_row_only_when_a_question_needs_it(kb, db,
         again = open_index(kb, db, stats := Stats(), "print-1")
     assert stats.rebuilt == "unreadable" and len(caplog.records) == 1
     assert Engine(kb, cal, again).ask("lam cccd o dau").entry_id == eager.ask("lam cccd o dau").entry_id
+
+
+def test_a_large_base_whose_snapshot_another_process_rebuilt_answers_nothing_rather_than_wrong(
+    kb, db, monkeypatch, caplog
+):
+    """`kb build` in another process starting the feature table afresh: its ids mean other features
+    now. The running bot's index finds nothing (said once in the log) until it restarts."""
+    from bot.engine.engine import Engine, Status
+    from bot.engine.matcher import Calibration
+
+    monkeypatch.setattr(Index, "LARGE", 0)
+    open_index(kb, db, Stats(), "print-1")
+    engine = Engine(kb, Calibration.from_params(kb.calibration), open_index(kb, db, Stats(), "print-1"))
+    assert engine.ask("lam cccd o dau").status is Status.ANSWER
+    db.execute("update index_meta set value = 'another' where key = 'features'")
+    with caplog.at_level(logging.WARNING, logger="bot.engine.snapshot"):
+        results = [engine.ask(q) for q in ("thủ tục đăng ký kết hôn", "homestay ở Chu Va 6", "mien dong")]
+    assert all(r.status is not Status.ANSWER for r in results)
+    assert caplog.text.count("restart the bot") == 1
+    again = Engine(kb, Calibration.from_params(kb.calibration), open_index(kb, db, Stats(), "print-1"))
+    assert again.ask("thủ tục đăng ký kết hôn").status is Status.ANSWER  # a restart reads the table
 
 
 def test_broken_whole_index_arrays_are_rebuilt_with_one_log_line(kb, db, caplog):

@@ -7,7 +7,7 @@ import math
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import overload
@@ -135,19 +135,97 @@ def learn(kb: KnowledgeBase, scans: list[EntryScan]) -> Lexicon:
 Row = tuple[array, array, array, str]
 
 
+class StoredNames(Sequence[str]):
+    """Feature strings by id kept outside memory (the store's feature table, see
+    bot.engine.snapshot.StoredFeatures): a large base opens without reading hundreds of thousands
+    of strings, and looks up only the features a question uses. What the index reads of them:"""
+
+    def ids_of(self, features: Collection[str]) -> dict[str, int]:
+        """The ids of those of ``features`` the table holds."""
+        raise NotImplementedError
+
+    def unigrams(self) -> list[tuple[str, int]]:
+        """Every single-word feature with its id (the vocabulary typo repair reads)."""
+        raise NotImplementedError
+
+    def numbered(self, word: str) -> list[tuple[str, int]]:
+        """Every feature "word_<digits>" with its id."""
+        raise NotImplementedError
+
+    def strings(self, ids: Iterable[int]) -> list[str]:
+        """The features of ``ids``, in order, at once."""
+        return [self[i] for i in ids]
+
+
+def strings(names: Sequence[str], ids: Iterable[int]) -> list[str]:
+    """Feature ids as strings, from a list or a stored table (one query for them all)."""
+    return names.strings(ids) if isinstance(names, StoredNames) else [names[i] for i in ids]
+
+
+class FeatureIds(Mapping[str, int]):
+    """Feature → its id, for the features some entry holds, looked up in a :class:`StoredNames`
+    when first asked and remembered (misses too). :meth:`prefetch` asks for many in one query."""
+
+    CACHED = 200_000
+
+    def __init__(self, names: StoredNames, offsets: array) -> None:
+        self._names, self._offsets = names, offsets
+        self._known = len(offsets) - 1  # ids beyond the postings: features added since this index opened
+        self._cache: dict[str, int | None] = {}
+
+    def prefetch(self, features: Iterable[str]) -> None:
+        missing = {f for f in features if f not in self._cache}
+        if not missing:
+            return
+        if len(self._cache) + len(missing) > self.CACHED:
+            self._cache.clear()
+        found = self._names.ids_of(missing)
+        offsets, known = self._offsets, self._known
+        for f in missing:
+            i = found.get(f)
+            self._cache[f] = i if i is not None and i < known and offsets[i + 1] > offsets[i] else None
+
+    def get(self, feature: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        try:
+            f = self._cache[feature]
+        except KeyError:
+            self.prefetch((feature,))
+            f = self._cache[feature]
+        return default if f is None else f
+
+    def __getitem__(self, feature: str) -> int:
+        f = self.get(feature)
+        if f is None:
+            raise KeyError(feature)
+        return f
+
+    def __contains__(self, feature: object) -> bool:
+        return isinstance(feature, str) and self.get(feature) is not None
+
+    def _used(self) -> list[int]:
+        offsets = self._offsets
+        return [f for f in range(self._known) if offsets[f + 1] > offsets[f]]
+
+    def __iter__(self) -> Iterator[str]:  # every feature read from the store: for tests and tools
+        return iter(strings(self._names, self._used()))
+
+    def __len__(self) -> int:
+        return len(self._used())
+
+
 @dataclass
 class Compact:
     """An index's bulk, as integer arrays: features by id, postings in CSR form, and per entry
     its features as ids. Entries are decoded into :class:`IndexedEntry` only when a question
     needs them, so a base of thousands opens without building thousands of sets."""
 
-    names: list[str]  # feature strings by id (ids of features no entry uses any more stay, unused)
+    names: Sequence[str]  # feature strings by id, a list or StoredNames (ids no entry uses any more stay, unused)
     offsets: array  # 'I': the postings of feature f are ids[offsets[f]:offsets[f + 1]]
     ids: array  # 'I': entry positions, ascending within each feature
     rows: Sequence[Row]  # per entry: primary, secondary, texts, accents (JSON)
 
     @classmethod
-    def build(cls, names: list[str], rows: Sequence[Row]) -> Compact:
+    def build(cls, names: Sequence[str], rows: Sequence[Row]) -> Compact:
         if len(rows) >= Index.LARGE:  # a large base: the same arrays, sorted by numpy
             return cls._build_numpy(names, rows)
         counts = [0] * (len(names) + 1)
@@ -166,7 +244,7 @@ class Compact:
         return cls(names, offsets, ids, rows)
 
     @classmethod
-    def _build_numpy(cls, names: list[str], rows: Sequence[Row]) -> Compact:
+    def _build_numpy(cls, names: Sequence[str], rows: Sequence[Row]) -> Compact:
         import numpy as np
 
         parts = [np.frombuffer(x, dtype=np.uint32) for prim, sec, _t, _a in rows for x in (prim, sec)]
@@ -182,7 +260,7 @@ class Compact:
         return cls(names, out_offsets, out_ids, rows)
 
     @classmethod
-    def edited(cls, old: Compact, names: list[str], rows: Sequence[Row], before: dict[int, array]) -> Compact:
+    def edited(cls, old: Compact, names: Sequence[str], rows: Sequence[Row], before: dict[int, array]) -> Compact:
         """``old``'s postings with the edited entries' moved: ``before`` maps each edited entry's
         position (unchanged, as is the number of entries) to its old feature ids; ``rows`` hold the
         new ones. Only the postings those features name are searched; the rest is copied as it is —
@@ -241,7 +319,7 @@ class Compact:
 class Postings:
     """Feature → the positions of the entries holding it (a read-only mapping's ``get``)."""
 
-    def __init__(self, fid: dict[str, int], compact: Compact) -> None:
+    def __init__(self, fid: Mapping[str, int], compact: Compact) -> None:
         self._fid, self._offsets, self._ids = fid, compact.offsets, compact.ids
 
     def get(self, feature: str, default: Sequence[int] = ()) -> Sequence[int]:
@@ -256,7 +334,7 @@ class Accumulator:
     bases of :data:`Index.LARGE` entries or more). The same sums in the same order as a walk in
     Python, and the same candidates: by partial score, ties in the order a walk first meets them."""
 
-    def __init__(self, fid: dict[str, int], compact: Compact, size: int) -> None:
+    def __init__(self, fid: Mapping[str, int], compact: Compact, size: int) -> None:
         import numpy as np
 
         self._np, self._fid, self._size = np, fid, size
@@ -318,13 +396,13 @@ class Items(Sequence[IndexedEntry]):
         names, idf = self._compact.names, self._index.idf
         prim, sec, texts, accents = self._compact.rows[i]
         item = IndexedEntry(
-            self._entries[i], {names[f] for f in prim}, {names[f] for f in sec}, set(json.loads(accents))
+            self._entries[i], set(strings(names, prim)), set(strings(names, sec)), set(json.loads(accents))
         )
         item.numbers = _numbers(item.primary)
         at = 0
         while at < len(texts):
             n = texts[at]
-            feats = frozenset(names[f] for f in texts[at + 1 : at + 1 + n])
+            feats = frozenset(strings(names, texts[at + 1 : at + 1 + n]))
             at += 1 + n
             norm = math.sqrt(math.fsum(idf[x] ** 2 for x in feats))
             item.texts.append((feats, norm, math.fsum(idf[x] for x in feats)))
@@ -337,11 +415,11 @@ class Items(Sequence[IndexedEntry]):
 class Candidate:
     """What the matcher reads of one entry while scoring it, straight from its compact row, with
     features as ids: membership, the texts holding a feature, a text's norm and idf mass (worked out
-    for the texts a question touches only), accents and the numbers of its names."""
+    for the texts a question touches only), accents. (The numbers of its names: Index.numbers_after.)"""
 
-    __slots__ = ("_idf", "_names", "_norms", "_numbers", "_row", "_texts", "_with", "accents", "primary", "secondary")
+    __slots__ = ("_idf", "_norms", "_texts", "_with", "accents", "primary", "secondary")
 
-    def __init__(self, row: Row, idf: array, names: list[str]) -> None:
+    def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
         self.primary, self.secondary, self.accents = set(prim), set(sec), set(json.loads(accents))
         self._texts: list[array] = []  # each text's feature ids
@@ -352,8 +430,7 @@ class Candidate:
             at += 1 + n
         self._norms: dict[int, tuple[float, float]] = {}
         self._with: dict[int, list[int]] = {}
-        self._numbers: dict[str, set[str]] | None = None
-        self._idf, self._row, self._names = idf, row, names
+        self._idf = idf
 
     def texts_with(self, feature: int) -> list[int]:
         """The texts holding ``feature``, in order (a few dozen short arrays, searched in C; kept
@@ -373,12 +450,6 @@ class Candidate:
             out = self._norms[t] = (math.sqrt(math.fsum(idf[x] ** 2 for x in feats)), math.fsum(idf[x] for x in feats))
         return out
 
-    @property
-    def numbers(self) -> dict[str, set[str]]:
-        if self._numbers is None:
-            self._numbers = _numbers(self._names[f] for f in self._row[0])
-        return self._numbers
-
 
 def _numbers(primary: Iterable[str]) -> dict[str, set[str]]:
     """Word → the numbers after it in the entry's own texts ("va" → {"6"}): a name's number
@@ -394,7 +465,7 @@ def _numbers(primary: Iterable[str]) -> dict[str, set[str]]:
 class DocumentFrequency:
     """Feature → how many entries hold it, read off the postings (a read-only mapping's ``get``)."""
 
-    def __init__(self, fid: dict[str, int], offsets: array) -> None:
+    def __init__(self, fid: Mapping[str, int], offsets: array) -> None:
         self._fid, self._offsets = fid, offsets
 
     def get(self, feature: str, default: int = 0) -> int:
@@ -409,7 +480,7 @@ class Idf(Mapping[str, float]):
 
     __slots__ = ("_by_id", "_fid")
 
-    def __init__(self, fid: dict[str, int], by_id: array) -> None:
+    def __init__(self, fid: Mapping[str, int], by_id: array) -> None:
         self._fid, self._by_id = fid, by_id
 
     def __getitem__(self, feature: str) -> float:
@@ -429,22 +500,23 @@ class Idf(Mapping[str, float]):
         return len(self._fid)
 
 
-def _idf_large(compact: Compact, n: int) -> tuple[dict[str, int], array]:
+def _idf_large(compact: Compact, n: int) -> tuple[Mapping[str, int], array]:
     """Feature ids and idf of a large base, as the loop in :class:`Index` computes them: each
     distinct document frequency's idf worked out once with ``math.log`` (the same float), then
-    spread over the features in numpy."""
+    spread over the features in numpy. Names kept in the store stay there (:class:`FeatureIds`)."""
     import numpy as np
 
     counts = np.diff(np.frombuffer(compact.offsets, dtype=np.uint32).astype(np.int64))
     distinct, at = np.unique(counts, return_inverse=True)
     table = np.array([math.log(1 + n / int(c)) if c else 0.0 for c in distinct], dtype=np.float64)
     values = table[at]
-    used = np.flatnonzero(counts).tolist()
-    names = compact.names
-    fid = dict(zip([names[f] for f in used], used, strict=True))
     by_id = array("d")
     by_id.frombytes(values.tobytes())
-    return fid, by_id
+    names = compact.names
+    if isinstance(names, StoredNames):
+        return FeatureIds(names, compact.offsets), by_id
+    used = np.flatnonzero(counts).tolist()
+    return dict(zip([names[f] for f in used], used, strict=True)), by_id
 
 
 class Index:
@@ -489,7 +561,7 @@ class Index:
 
         n = max(len(kb.entries), 1)
         offsets = compact.offsets
-        fid: dict[str, int] = {}
+        fid: Mapping[str, int] = {}
         idf: dict[str, float] = {}
         self.idf_by_id = array("d", bytes(8 * len(compact.names)))
         large = len(kb.entries) >= self.LARGE
@@ -498,7 +570,7 @@ class Index:
         for f, name in enumerate(() if large else compact.names):
             count = offsets[f + 1] - offsets[f]
             if count:
-                fid[name] = f
+                fid[name] = f  # type: ignore[index]  # a dict, for a small base
                 idf[name] = self.idf_by_id[f] = math.log(1 + n / count)
         self.fid = fid  # feature → its id in the compact arrays (features some entry holds)
         #: feature → idf: a dict for a small base (the fastest lookups); read off the array for a
@@ -510,14 +582,48 @@ class Index:
         self.entries = list(kb.entries)
         self.items: Items = Items(self, self.entries, compact)
         self._candidates: OrderedDict[int, Candidate] = OrderedDict()
+        self._numbers_after: dict[str, dict[str, int]] = {}
+        self._numbered: dict[str, dict[str, int]] | None = None  # a small base's, all at once
         self._accumulator: Accumulator | None = None
         if len(self.entries) >= self.LARGE:  # numpy imported now, with the index, not at the first question
             self._accumulator = Accumulator(fid, compact, len(self.entries))
-        self.vocab: set[str] = {f for f in self.idf if "_" not in f} | self.lexicon.words()
+        if isinstance(compact.names, StoredNames):  # the words alone, not every feature, read from the store
+            known = len(offsets) - 1
+            used = {w for w, f in compact.names.unigrams() if f < known and offsets[f + 1] > offsets[f]}
+            self.vocab: set[str] = used | self.lexicon.words()
+        else:
+            self.vocab = {f for f in self.idf if "_" not in f} | self.lexicon.words()
         self.vocab_list = sorted(self.vocab)
 
     def entry(self, ident: str) -> Entry | None:
         return self.entries_by_id.get(ident)
+
+    def numbers_after(self, word: str) -> dict[str, int]:
+        """Number → the id of the feature "word_number" (a name's number: "va_6"), for every such
+        feature some entry holds."""
+        found = self._numbers_after.get(word)
+        if found is None:
+            if isinstance(self.compact.names, StoredNames):
+                # (ids no entry holds any more are in no entry's features either)
+                found = {f.partition("_")[2]: i for f, i in self.compact.names.numbered(word)}
+            else:
+                if self._numbered is None:
+                    self._numbered = {}
+                    for f, i in self.fid.items():
+                        head, _, number = f.partition("_")
+                        if number.isdigit() and not head.isdigit():
+                            self._numbered.setdefault(head, {})[number] = i
+                found = self._numbered.get(word, {})
+            if len(self._numbers_after) > 10_000:
+                self._numbers_after.clear()
+            self._numbers_after[word] = found
+        return found
+
+    def prefetch(self, features: Iterable[str]) -> None:
+        """Look up these features at once where the feature table is in the store (one query, not
+        one per feature); nothing to do for one in memory."""
+        if isinstance(self.fid, FeatureIds):
+            self.fid.prefetch(features)
 
     def entry_at(self, i: int) -> Entry:
         return self.entries[i]
@@ -534,7 +640,7 @@ class Index:
         """Entry i as the matcher scores it; the last :data:`Items.CACHED` are kept."""
         cached = self._candidates.get(i)
         if cached is None:
-            cached = Candidate(self.compact.rows[i], self.idf_by_id, self.compact.names)
+            cached = Candidate(self.compact.rows[i], self.idf_by_id)
             if len(self._candidates) >= Items.CACHED:
                 self._candidates.popitem(last=False)
             self._candidates[i] = cached

@@ -170,6 +170,9 @@ class Matcher:
         if not found:
             return None
         df = self.index.df
+        self.index.prefetch(
+            f for cand, _d, _i in found for f in (f"{prev}_{cand}" if prev else "", f"{cand}_{nxt}" if nxt else "") if f
+        )
         supported = [
             (dist, cand)
             for cand, dist, _ in found
@@ -319,6 +322,8 @@ class Matcher:
         corrector = self.correct if lang != "en" else self.correct_english
         analysis = self.index.lexicon.analyze(text, known=self.index.vocab, corrector=corrector, telex=lang != "en")
         ranking = Ranking(analysis, lang)
+        words = [t.folded for t in analysis.terms]
+        self.index.prefetch([*words, *(f"{a}_{b}" for a, b in zip(words, words[1:]))])
         weights, unknown = self.weights(analysis)
         total = sum(w.weight for w in weights.values())
         ranking.total_weight = total
@@ -404,8 +409,7 @@ class Matcher:
                 if share + cos > containment + closeness:
                     containment, closeness, nearest = share, cos, t
                     defining = held2[t] / (norm * norm)
-            numbers = item.numbers if numbered else {}
-            if any(word in numbers and number not in numbers[word] for word, number in numbered):
+            if numbered and self._number_conflict(item.primary, numbered):
                 containment *= NUMBER_CONFLICT
                 defining *= NUMBER_CONFLICT
                 coverage *= NUMBER_CONFLICT
@@ -415,6 +419,15 @@ class Matcher:
         scored.sort(key=lambda s: s.score, reverse=True)
         ranking.scored = scored[:limit]
         return ranking
+
+    def _number_conflict(self, primary: set[int], numbered: list[tuple[str, str]]) -> bool:
+        """The entry's own texts put another number after one of these words ("Chu Va 6", asked
+        "chu va 8"); ``primary``: the entry's feature ids."""
+        for word, number in numbered:
+            mine = {n for n, x in self.index.numbers_after(word).items() if x in primary}
+            if mine and number not in mine:
+                return True
+        return False
 
     @staticmethod
     def _accent_ok(feature: str, accent: str, entry_accents: set[str], typed: Mapping[str, str | None]) -> bool:

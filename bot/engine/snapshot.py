@@ -25,22 +25,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 import sqlite3
 from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
 import sqlite_utils
 
-from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, Row, analyse, learn, scan
+from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, Row, StoredNames, analyse, learn, scan
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 
 log = logging.getLogger(__name__)
 
-FORMAT = "2"
+FORMAT = "3"
 #: the code whose output a snapshot holds: a change to any of these files invalidates it
 _CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -70,15 +71,123 @@ def _feature_names(db: sqlite_utils.Database) -> list[str]:
     return [f for (f,) in db.conn.execute(f"select feature from {FEATURES} order by id")]
 
 
-def _ids(values: Sequence[str], table: dict[str, int], new: list[str]) -> bytes:
-    out = array("I")
-    for v in values:
-        i = table.get(v)
-        if i is None:
-            i = table[v] = len(table)
-            new.append(v)
-        out.append(i)
-    return out.tobytes()
+def _names(db: sqlite_utils.Database, entries: int) -> Sequence[str]:
+    """The feature table for an index of this many entries: read whole for a small base (a dict is
+    the fastest lookup), left in the store for a large one (:class:`StoredFeatures`)."""
+    return StoredFeatures(db.conn) if entries >= Index.LARGE else _feature_names(db)
+
+
+class StoredFeatures(StoredNames):
+    """The feature table as the index reads it on a large base: looked up by SQL (``feature`` is
+    indexed) rather than read whole — at 10,000 entries, 313k strings and their dict are ~27 MiB
+    and 0.1–0.2 s of every start and edit. ``count``: how many ids the table holds for this index
+    (new features of an edit included before they are written)."""
+
+    CHUNK = 500  # features per query (well under SQLite's limit on parameters)
+
+    def __init__(self, conn: sqlite3.Connection, count: int | None = None) -> None:
+        self._conn = conn
+        if count is None:
+            (top,) = conn.execute(f"select max(id) from {FEATURES}").fetchone()
+            count = 0 if top is None else top + 1
+        self._count = count
+        self._generation = self._current_generation()
+        self._warned = False
+
+    def _current_generation(self) -> str | None:
+        found = self._conn.execute(f"select value from {META} where key = 'features'").fetchone()
+        return None if found is None else str(found[0])
+
+    def _same_table(self) -> bool:
+        """False (said once in the log) when another process rebuilt the table meanwhile: its ids
+        mean other features now, so this index finds nothing more until the bot restarts."""
+        if self._current_generation() == self._generation:
+            return True
+        if not self._warned:
+            log.warning("index snapshot rebuilt by another process: restart the bot to read it")
+            self._warned = True
+        return False
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return self.strings(range(*i.indices(len(self))))
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        return self.strings((i,))[0]
+
+    def strings(self, ids: Iterable[int]) -> list[str]:
+        wanted = list(ids)
+        found: dict[int, str] = {}
+        unique = list(set(wanted))
+        for at in range(0, len(unique), self.CHUNK):
+            part = unique[at : at + self.CHUNK]
+            marks = ",".join("?" * len(part))
+            found.update(self._conn.execute(f"select id, feature from {FEATURES} where id in ({marks})", part))
+        return [found[i] for i in wanted]
+
+    def ids_of(self, features: Collection[str]) -> dict[str, int]:
+        if not self._same_table():
+            return {}
+        out: dict[str, int] = {}
+        wanted = list(features)
+        for at in range(0, len(wanted), self.CHUNK):
+            part = wanted[at : at + self.CHUNK]
+            marks = ",".join("?" * len(part))
+            out.update(self._conn.execute(f"select feature, id from {FEATURES} where feature in ({marks})", part))
+        return {f: i for f, i in out.items() if i < self._count}
+
+    def numbered(self, word: str) -> list[tuple[str, int]]:
+        if word.isdigit() or not self._same_table():
+            return []
+        pattern = "".join(f"[{c}]" if c in "*?[]" else c for c in word) + "_[0-9]*"  # GLOB: the index's range
+        query = f"select feature, id from {FEATURES} where feature glob ? and id < ?"
+        found = self._conn.execute(query, (pattern, self._count))
+        return [(str(f), int(i)) for f, i in found if str(f).partition("_")[2].isdigit()]
+
+    def unigrams(self) -> list[tuple[str, int]]:
+        query = f"select feature, id from {FEATURES} where instr(feature, '_') = 0 and id < ?"
+        return [(str(f), int(i)) for f, i in self._conn.execute(query, (self._count,))]
+
+
+@dataclass
+class _Table:
+    """Feature → id for the rows being written: ``known`` ids (the whole table's, or for an edit of a
+    large base only those its features use), new features numbered on from ``start``."""
+
+    known: dict[str, int]
+    start: int
+    new: list[str] = field(default_factory=list)
+
+    def ids(self, values: Sequence[str]) -> bytes:
+        out = array("I")
+        for v in values:
+            i = self.known.get(v)
+            if i is None:
+                i = self.known[v] = self.start + len(self.new)
+                self.new.append(v)
+            out.append(i)
+        return out.tobytes()
+
+    def texts(self, texts: list[list[str]]) -> bytes:
+        """The texts' features, each list preceded by its length."""
+        out = array("I")
+        for t in texts:
+            out.append(len(t))
+            out.frombytes(self.ids(t))
+        return out.tobytes()
+
+    def names(self, names: Sequence[str], conn: sqlite3.Connection) -> Sequence[str]:
+        """``names`` with the new features after them (written in the same transaction)."""
+        if isinstance(names, StoredFeatures):
+            return StoredFeatures(conn, self.start + len(self.new))
+        return [*names, *self.new]
 
 
 def _array(blob: bytes) -> array:
@@ -192,15 +301,6 @@ def _decode_scan(text: str) -> EntryScan:
         {"vi": set(d["vi"]), "en": set(d["en"])},
         set(d["n"]),
     )
-
-
-def _encode_texts(texts: list[list[str]], table: dict[str, int], new: list[str]) -> bytes:
-    """The texts' features, each list preceded by its length."""
-    out = array("I")
-    for t in texts:
-        out.append(len(t))
-        out.frombytes(_ids(t, table, new))
-    return out.tobytes()
 
 
 def _decode_texts(blob: bytes, names: list[str]) -> list[list[str]]:
@@ -331,7 +431,7 @@ def _incremental(
     if blobs is None:
         return None
     counts = json.loads(blobs["counts"])
-    names = _feature_names(db)
+    names = _names(db, len(kb.entries))
     stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
     hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
     changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if stored.get(e.id) != h]
@@ -354,15 +454,20 @@ def _incremental(
     ambiguous = json.dumps(sorted(taught.ambiguous), ensure_ascii=False)
     if ambiguous != meta.get("ambiguous"):
         return None
-    table = dict(zip(names, range(len(names))))
-    new: list[str] = []
+    analyses = {}
+    for pos in changed:
+        e = kb.entries[pos]
+        analyses[pos] = analyse(e, kb.learned.get(e.id, {}), taught, scans[pos])
+    if isinstance(names, StoredFeatures):  # the ids of the edited entries' features only
+        used = {f for an in analyses.values() for f in (*an.primary, *an.secondary, *(x for t in an.texts for x in t))}
+        table = _Table(names.ids_of(used), len(names))
+    else:
+        table = _Table(dict(zip(names, range(len(names)))), len(names))
     written = []
     given: dict[int, Row] = {}
     for pos in changed:
-        e = kb.entries[pos]
-        an = analyse(e, kb.learned.get(e.id, {}), taught, scans[pos])
-        prim_ids, sec_ids = _ids(an.primary, table, new), _ids(an.secondary, table, new)
-        text_ids = _encode_texts(an.texts, table, new)
+        e, an = kb.entries[pos], analyses[pos]
+        prim_ids, sec_ids, text_ids = table.ids(an.primary), table.ids(an.secondary), table.texts(an.texts)
         row = {
             "id": e.id,
             "hash": hashes[pos],
@@ -374,7 +479,6 @@ def _incremental(
         }
         written.append(row)
         given[pos] = (_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"]))
-    start = len(names)
     order = [e.id for e in kb.entries]
     same_order = json.loads(blobs["order"]) == order
     if changed and not gone and same_order and len(kb.entries) >= Index.LARGE:
@@ -383,17 +487,19 @@ def _incremental(
         compact_rows = _rows(db, order, dict(zip(order, hashes, strict=True)), given)
         offsets, ids = _postings(blobs, names)
         before = {pos: _array(old[kb.entries[pos].id][1]) + _array(old[kb.entries[pos].id][2]) for pos in changed}
-        compact = Compact.edited(Compact(names, offsets, ids, compact_rows), [*names, *new], compact_rows, before)
+        grown = table.names(names, db.conn)
+        compact = Compact.edited(Compact(names, offsets, ids, compact_rows), grown, compact_rows, before)
     elif not changed and not gone and same_order:  # the same entries under other files' fingerprint (or
         # none given): the stored postings and rows hold
         offsets, ids = _postings(blobs, names)
         compact = Compact(names, offsets, ids, _rows(db, order, dict(zip(order, hashes, strict=True))))
     else:  # entries added, removed or moved: the postings rebuilt from every row
-        compact = Compact.build([*names, *new], _stored_rows(db, order, given))
+        compact = Compact.build(table.names(names, db.conn), _stored_rows(db, order, given))
     reordered = not same_order
     with db.atomic():  # the changed rows, the new features, the counts and postings: together
         if changed or gone or reordered:
-            db.table(FEATURES).insert_all(({"id": start + i, "feature": f} for i, f in enumerate(new)), batch_size=5000)
+            new = ({"id": table.start + i, "feature": f} for i, f in enumerate(table.new))
+            db.table(FEATURES).insert_all(new, batch_size=5000)
             if written:
                 db.table(ENTRIES).upsert_all(written, pk="id", batch_size=500)
             for ident in gone:
@@ -413,7 +519,7 @@ def _stored_blobs(db: sqlite_utils.Database) -> dict[str, bytes] | None:
     return blobs if set(blobs) == set(BLOB_KEYS) else None
 
 
-def _postings(blobs: dict[str, bytes], names: list[str]) -> tuple[array, array]:
+def _postings(blobs: dict[str, bytes], names: Sequence[str]) -> tuple[array, array]:
     """The stored postings (CSR offsets and entry ids), checked against the feature table."""
     offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
     if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
@@ -454,7 +560,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     order = json.loads(blobs["order"])
     if order != [e.id for e in kb.entries]:
         return None
-    names = _feature_names(db)
+    names = _names(db, len(order))
     hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
     if set(hashes) != set(order):
         raise ValueError("the stored rows are not those of the entries")
@@ -496,8 +602,7 @@ def _write(
     """The changed entries' rows, the new features and the meta data: in one transaction."""
     fresh = len(changed) == len(kb.entries)  # everything anew: start the feature table afresh too
     names = [] if fresh else names
-    table = dict(zip(names, range(len(names))))
-    new: list[str] = []
+    table = _Table(dict(zip(names, range(len(names)))), len(names))
     rows = []
     for pos in changed:
         an = analyses[pos]
@@ -506,30 +611,32 @@ def _write(
                 "id": kb.entries[pos].id,
                 "hash": hashes[pos],
                 "scan": _encode_scan(scans[pos]),
-                "prim": _ids(an.primary, table, new),
-                "sec": _ids(an.secondary, table, new),
-                "texts": _encode_texts(an.texts, table, new),
+                "prim": table.ids(an.primary),
+                "sec": table.ids(an.secondary),
+                "texts": table.texts(an.texts),
                 "accents": json.dumps(an.accents, ensure_ascii=False),
             }
         )
     # the postings of every entry, in the table's ids (those of unchanged entries are all known)
-    postings = [(_array(_ids(an.primary, table, new)), _array(_ids(an.secondary, table, new))) for an in analyses]
-    compact = Compact.build([*names, *new], [(prim, sec, array("I"), "[]") for prim, sec in postings])
+    postings = [(_array(table.ids(an.primary)), _array(table.ids(an.secondary))) for an in analyses]
+    compact = Compact.build([*names, *table.new], [(prim, sec, array("I"), "[]") for prim, sec in postings])
     blobs = _blobs(kb, _counts(scans), compact)
-    start = len(names)
     with db.atomic():
         if fresh:
             for t in (ENTRIES, FEATURES):
                 if db.table(t).exists():
                     db.table(t).drop()
-        if not db.table(FEATURES).exists():
+        if not db.table(FEATURES).exists():  # (its ids change meaning: a new generation)
             db.table(FEATURES).create({"id": int, "feature": str}, pk="id")
+            db.table(FEATURES).create_index(["feature"], unique=True)
+            meta = {**meta, "features": secrets.token_hex(8)}
         if not db.table(ENTRIES).exists():
             db.table(ENTRIES).create(
                 {"id": str, "hash": str, "scan": str, "prim": bytes, "sec": bytes, "texts": bytes, "accents": str},
                 pk="id",
             )
-        db.table(FEATURES).insert_all(({"id": start + i, "feature": f} for i, f in enumerate(new)), batch_size=5000)
+        new = ({"id": table.start + i, "feature": f} for i, f in enumerate(table.new))
+        db.table(FEATURES).insert_all(new, batch_size=5000)
         db.table(ENTRIES).upsert_all(rows, pk="id", batch_size=500)
         for ident in gone:
             db.table(ENTRIES).delete(ident)
