@@ -417,7 +417,7 @@ class Candidate:
     features as ids: membership, the texts holding a feature, a text's norm and idf mass (worked out
     for the texts a question touches only), accents. (The numbers of its names: Index.numbers_after.)"""
 
-    __slots__ = ("_idf", "_norms", "_texts", "_with", "accents", "primary", "secondary")
+    __slots__ = ("_idf", "_norms", "_texts", "accents", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
@@ -429,17 +429,12 @@ class Candidate:
             self._texts.append(texts[at + 1 : at + 1 + n])
             at += 1 + n
         self._norms: dict[int, tuple[float, float]] = {}
-        self._with: dict[int, list[int]] = {}
         self._idf = idf
 
-    def texts_with(self, feature: int) -> list[int]:
-        """The texts holding ``feature``, in order (a few dozen short arrays, searched in C; kept
-        for the features asked, not inverted whole: thousands of cached lists would keep the
-        garbage collector busy)."""
-        out = self._with.get(feature)
-        if out is None:
-            out = self._with[feature] = [t for t, feats in enumerate(self._texts) if feature in feats]
-        return out
+    @property
+    def texts(self) -> list[array]:
+        """Each primary text's feature ids (sorted), in order."""
+        return self._texts
 
     def norm_mass(self, t: int) -> tuple[float, float]:
         """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""
