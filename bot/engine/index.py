@@ -417,7 +417,7 @@ class Candidate:
     features as ids: membership, the texts holding a feature, a text's norm and idf mass (worked out
     for the texts a question touches only), accents. (The numbers of its names: Index.numbers_after.)"""
 
-    __slots__ = ("_idf", "_norms", "_texts", "accents", "primary", "secondary")
+    __slots__ = ("_idf", "_masks", "_norms", "_texts", "accents", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
@@ -429,12 +429,22 @@ class Candidate:
             self._texts.append(texts[at + 1 : at + 1 + n])
             at += 1 + n
         self._norms: dict[int, tuple[float, float]] = {}
+        self._masks: dict[int, int] | None = None
         self._idf = idf
 
     @property
-    def texts(self) -> list[array]:
-        """Each primary text's feature ids (sorted), in order."""
-        return self._texts
+    def text_masks(self) -> dict[int, int]:
+        """Feature id → the texts holding it, as the bits of an int (bit t: text t), made at the first
+        question that scores this entry. Ints in a dict of ints: nothing the garbage collector
+        tracks, however many candidates are kept."""
+        if self._masks is None:
+            masks: dict[int, int] = {}
+            for t, feats in enumerate(self._texts):
+                bit = 1 << t
+                for f in feats:
+                    masks[f] = masks.get(f, 0) | bit
+            self._masks = masks
+        return self._masks
 
     def norm_mass(self, t: int) -> tuple[float, float]:
         """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""

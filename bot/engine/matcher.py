@@ -388,35 +388,32 @@ class Matcher:
                 matched += fw.weight * m
                 sure[f] = (m * fw.factor, x)
             coverage = matched / total
-            # each text holding matched features: one intersection per text (in C), its sums in the
-            # features' order, the texts in the order a walk feature by feature first meets them
-            adds = {}
-            for k, (f, (m, x)) in enumerate(sure.items()):
+            dots: defaultdict[int, float] = defaultdict(float)
+            held: defaultdict[int, float] = defaultdict(float)
+            held2: defaultdict[int, float] = defaultdict(float)
+            masks = item.text_masks
+            for f, (m, x) in sure.items():
                 fi = idf[f]
-                adds[x] = (k, weights[f].weight * fi, fi * m, fi * fi * m)
-            touched = []
-            for t, feats in enumerate(item.texts):
-                hits = adds.keys() & feats
-                if hits:
-                    ordered = sorted(adds[x] for x in hits)
-                    touched.append((ordered[0][0], t, ordered))
-            touched.sort()
+                dot, share, share2 = weights[f].weight * fi, fi * m, fi * fi * m
+                mask = masks.get(x, 0)
+                while mask:  # the texts holding it, in order: one bit each
+                    low = mask & -mask
+                    t = low.bit_length() - 1
+                    mask ^= low
+                    dots[t] += dot
+                    held[t] += share
+                    held2[t] += share2
             closeness = 0.0
             containment = 0.0
             defining = 0.0
             nearest = -1
-            for _first, t, ordered in touched:
-                dot = held = held2 = 0.0
-                for _k, d, share, share2 in ordered:
-                    dot += d
-                    held += share
-                    held2 += share2
+            for t, dot in dots.items():
                 norm, mass = item.norm_mass(t)
                 cos = dot / (qnorm * norm)
-                share = held / mass
+                share = held[t] / mass
                 if share + cos > containment + closeness:
                     containment, closeness, nearest = share, cos, t
-                    defining = held2 / (norm * norm)
+                    defining = held2[t] / (norm * norm)
             if numbered and self._number_conflict(item.primary, numbered):
                 containment *= NUMBER_CONFLICT
                 defining *= NUMBER_CONFLICT
