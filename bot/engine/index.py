@@ -9,7 +9,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import overload
 
 from bot.knowledge.loader import KnowledgeBase
@@ -417,11 +417,12 @@ class Candidate:
     features as ids: membership, the texts holding a feature, a text's norm and idf mass (worked out
     for the texts a question touches only), accents. (The numbers of its names: Index.numbers_after.)"""
 
-    __slots__ = ("_idf", "_masks", "_norms", "_texts", "accents", "primary", "secondary")
+    __slots__ = ("_accents", "_idf", "_masks", "_norms", "_texts", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
-        self.primary, self.secondary, self.accents = set(prim), set(sec), set(json.loads(accents))
+        self.primary, self.secondary = set(prim), set(sec)
+        self._accents: str | set[str] = accents  # JSON until a question typed with accents reads it
         self._texts: list[array] = []  # each text's feature ids
         at = 0
         while at < len(texts):
@@ -431,6 +432,13 @@ class Candidate:
         self._norms: dict[int, tuple[float, float]] = {}
         self._masks: dict[int, int] | None = None
         self._idf = idf
+
+    @property
+    def accents(self) -> set[str]:
+        """The accent keys of every token the entry holds."""
+        if isinstance(self._accents, str):
+            self._accents = set(json.loads(self._accents))
+        return self._accents
 
     @property
     def text_masks(self) -> dict[int, int]:
@@ -450,9 +458,8 @@ class Candidate:
         """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""
         out = self._norms.get(t)
         if out is None:
-            idf = self._idf
-            feats = self._texts[t]
-            out = self._norms[t] = (math.sqrt(math.fsum(idf[x] ** 2 for x in feats)), math.fsum(idf[x] for x in feats))
+            values = list(map(self._idf.__getitem__, self._texts[t]))  # (map: no generator frame per value)
+            out = self._norms[t] = (math.sqrt(math.fsum(map(pow, values, repeat(2)))), math.fsum(values))
         return out
 
 
