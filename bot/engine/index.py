@@ -7,7 +7,7 @@ import math
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import overload
@@ -415,52 +415,69 @@ class Items(Sequence[IndexedEntry]):
 class Candidate:
     """What the matcher reads of one entry while scoring it, straight from its compact row, with
     features as ids: membership, the texts holding a feature, a text's norm and idf mass (worked out
-    for the texts a question touches only), accents. (The numbers of its names: Index.numbers_after.)"""
+    for the texts a question touches only), accents. (The numbers of its names: Index.numbers_after.)
 
-    __slots__ = ("_accents", "_idf", "_masks", "_norms", "_texts", "primary", "secondary")
+    Thousands are kept (:data:`Items.CACHED`), so what they hold is what the garbage collector does
+    not track: dicts of ints, floats and None, and one array for all their texts — not sets, tuples
+    or an array per text (at 10,000 entries those made each young-generation pass 50 ms)."""
+
+    __slots__ = ("_accents", "_idf", "_masks", "_mass", "_norm", "_starts", "_texts", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
-        self.primary, self.secondary = set(prim), set(sec)
-        self._accents: str | set[str] = accents  # JSON until a question typed with accents reads it
-        self._texts: list[array] = []  # each text's feature ids
+        self.primary: dict[int, None] = dict.fromkeys(prim)  # membership: `x in primary`
+        self.secondary: dict[int, None] = dict.fromkeys(sec)
+        self._accents: str | dict[str, None] = accents  # JSON until a question typed with accents reads it
+        self._texts = texts  # each text's length, then its feature ids
+        starts = array("I")  # where each text's ids begin in it
         at = 0
         while at < len(texts):
-            n = texts[at]
-            self._texts.append(texts[at + 1 : at + 1 + n])
-            at += 1 + n
-        self._norms: dict[int, tuple[float, float]] = {}
+            starts.append(at + 1)
+            at += 1 + texts[at]
+        self._starts = starts
+        self._norm: dict[int, float] = {}
+        self._mass: dict[int, float] = {}
         self._masks: dict[int, int] | None = None
         self._idf = idf
 
+    def __len__(self) -> int:
+        """How many texts the entry has."""
+        return len(self._starts)
+
+    def text(self, t: int) -> array:
+        """Text t's feature ids (sorted)."""
+        at = self._starts[t]
+        return self._texts[at : at + self._texts[at - 1]]
+
     @property
-    def accents(self) -> set[str]:
+    def accents(self) -> Container[str]:
         """The accent keys of every token the entry holds."""
         if isinstance(self._accents, str):
-            self._accents = set(json.loads(self._accents))
+            self._accents = dict.fromkeys(json.loads(self._accents))
         return self._accents
 
     @property
     def text_masks(self) -> dict[int, int]:
         """Feature id → the texts holding it, as the bits of an int (bit t: text t), made at the first
-        question that scores this entry. Ints in a dict of ints: nothing the garbage collector
-        tracks, however many candidates are kept."""
+        question that scores this entry."""
         if self._masks is None:
             masks: dict[int, int] = {}
-            for t, feats in enumerate(self._texts):
+            texts = self._texts
+            for t, at in enumerate(self._starts):
                 bit = 1 << t
-                for f in feats:
+                for f in texts[at : at + texts[at - 1]]:
                     masks[f] = masks.get(f, 0) | bit
             self._masks = masks
         return self._masks
 
     def norm_mass(self, t: int) -> tuple[float, float]:
         """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""
-        out = self._norms.get(t)
-        if out is None:
-            values = list(map(self._idf.__getitem__, self._texts[t]))  # (map: no generator frame per value)
-            out = self._norms[t] = (math.sqrt(math.fsum(map(pow, values, repeat(2)))), math.fsum(values))
-        return out
+        norm = self._norm.get(t)
+        if norm is None:
+            values = list(map(self._idf.__getitem__, self.text(t)))  # (map: no generator frame per value)
+            norm = self._norm[t] = math.sqrt(math.fsum(map(pow, values, repeat(2))))
+            self._mass[t] = math.fsum(values)
+        return norm, self._mass[t]
 
 
 def _numbers(primary: Iterable[str]) -> dict[str, set[str]]:

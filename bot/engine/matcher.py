@@ -24,7 +24,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -425,7 +425,7 @@ class Matcher:
         ranking.scored = scored[:limit]
         return ranking
 
-    def _number_conflict(self, primary: set[int], numbered: list[tuple[str, str]]) -> bool:
+    def _number_conflict(self, primary: Container[int], numbered: list[tuple[str, str]]) -> bool:
         """The entry's own texts put another number after one of these words ("Chu Va 6", asked
         "chu va 8"); ``primary``: the entry's feature ids."""
         for word, number in numbered:
@@ -435,7 +435,7 @@ class Matcher:
         return False
 
     @staticmethod
-    def _accent_ok(feature: str, accent: str, entry_accents: set[str], typed: Mapping[str, str | None]) -> bool:
+    def _accent_ok(feature: str, accent: str, entry_accents: Container[str], typed: Mapping[str, str | None]) -> bool:
         if "_" not in feature:
             return accent in entry_accents
         # a bigram: every accented part the user typed must be found in the entry
