@@ -1,5 +1,7 @@
 """Index benchmark: building the index, loading it from the store's snapshot, re-analysing one
-edited entry, and query latency — at the real knowledge base's size, 1,000 and 10,000 entries.
+edited entry, and query latency — at the real knowledge base's size, 1,000 and 10,000 entries; and, for
+scale, reading the knowledge files themselves (the base written out as 20 YAML files, read back by the
+loader), which a start after an edit does before any of the index work.
 
     python bench/index_bench.py            # real, 1k, 10k
     python bench/index_bench.py --quick    # real and 1k only
@@ -45,7 +47,23 @@ rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 before = rss()
 t = time.perf_counter()
 stats = Stats()
-if what == "memory":
+if what == "yaml":  # the knowledge files read back: the generated base written as 20 YAML files first
+    import shutil, yaml
+    from bot.knowledge.loader import load
+    folder = Path(db_path).parent / "knowledge"
+    shutil.copytree(root / "knowledge", folder)
+    for f in (folder / "entries").glob("*.yaml"):
+        f.unlink()
+    size = -(-len(kb.entries) // 20)
+    for k in range(0, len(kb.entries), size):
+        dumped = [e.model_dump(mode="json", exclude_defaults=True) for e in kb.entries[k : k + size]]
+        text = yaml.safe_dump(dumped, allow_unicode=True, sort_keys=False)
+        (folder / "entries" / f"part{k // size:02d}.yaml").write_text(text, encoding="utf-8")
+    before = rss()
+    t = time.perf_counter()
+    loaded = load(folder)
+    assert len(loaded.entries) == len(kb.entries)
+elif what == "memory":
     index = Index(kb)
 elif what == "edit":
     entries = list(kb.entries)
@@ -59,6 +77,9 @@ else:  # the bot's start: the knowledge files are those the snapshot was written
     index = open_index(kb, connect(Path(db_path)), stats, fingerprint="the same files")
 took = time.perf_counter() - t
 out = {"seconds": took, "rss_growth_mib": rss() - before, "analysed": stats.analysed, "reused": stats.reused}
+if what == "yaml":
+    print(json.dumps(out))
+    sys.exit(0)
 if what == "load":
     settle()  # as the bot does once it has loaded (bot.app.Core.open)
     engine = Engine(kb, Calibration.from_params(kb.calibration), index)
@@ -121,12 +142,13 @@ def main() -> None:
 
     sizes = args.sizes if args.sizes else [0, 1000] if args.quick else [0, 1000, 10_000]
     print(
-        "size: entries | in memory: build s, RSS MiB | snapshot: first build s | load s, RSS MiB | "
+        "size: entries | YAML read s | in memory: build s, RSS MiB | snapshot: first build s | load s, RSS MiB | "
         "one edited entry s (analysed) | query p50 / p99 ms"
     )
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bot.db"
+            yml = child(n, "yaml", db)
             mem = child(n, "memory", db)
             first = child(n, "build", db)
             load = child(n, "load", db)
@@ -134,6 +156,7 @@ def main() -> None:
         label = "real" if n == 0 else f"{n:,}"
         print(
             f"{label:>6}: {first['analysed'] + first['reused']:>6}"
+            f" | {yml['seconds']:.2f} s"
             f" | {mem['seconds']:.2f} s, {mem['rss_growth_mib']:.0f} MiB"
             f" | {first['seconds']:.2f} s | {load['seconds']:.3f} s, {load['rss_growth_mib']:.0f} MiB"
             f" | {edit['seconds']:.3f} s ({edit['analysed']:.0f})"
