@@ -123,6 +123,37 @@ def test_the_bot_and_kb_build_use_the_snapshot(tmp_path):
     assert asked.returncode == 0 and "CĂN CƯỚC" in asked.stdout.upper()
 
 
+def test_a_start_from_the_store_validates_only_the_entries_a_question_reads(tmp_path, monkeypatch):
+    """Unchanged knowledge files: the entries come from the store as JSON and each is validated when
+    first read — the answers are those of entries loaded from the YAML. (The start of bot.app.Core.open,
+    which the test run replaces with engines built once in memory.)"""
+    from bot.engine.engine import Engine
+    from bot.engine.matcher import Calibration
+    from bot.knowledge.loader import LazyEntries
+    from bot.knowledge.schema import Entry
+    from bot.knowledge.store import open_knowledge, stored_fingerprint
+
+    def start() -> Engine:
+        db = connect(tmp_path / "bot.db")
+        kb = open_knowledge(KNOWLEDGE, db, tmp_path / "learned.yaml")
+        return Engine(kb, Calibration.from_params(kb.calibration), open_index(kb, db, Stats(), stored_fingerprint(db)))
+
+    start()  # builds the store and the index
+    validated: list[str] = []
+    parse = Entry.model_validate_json
+    monkeypatch.setattr(Entry, "model_validate_json", lambda data: validated.append(data) or parse(data))
+    engine = start()
+    assert isinstance(engine.kb.entries, LazyEntries) and validated == []
+    yaml_kb = load(KNOWLEDGE)
+    from_yaml = Engine(yaml_kb, Calibration.from_params(yaml_kb.calibration))
+    for q in ("lam cccd o dau", "Ông tôi mất tuần trước, gia đình cần làm giấy tờ gì ạ?", "giấy phép câu cá"):
+        a, b = engine.ask(q), from_yaml.ask(q)
+        seen = (a.status, a.entry_id, a.suggestions, a.confidence)
+        assert seen == (b.status, b.entry_id, b.suggestions, b.confidence), q
+    assert engine.entry("service.birth-registration") == yaml_kb.by_id()["service.birth-registration"]
+    assert 0 < len(validated) < len(yaml_kb.entries) / 4
+
+
 def test_unchanged_knowledge_files_skip_hashing_and_a_changed_one_is_caught(knowledge_copy, db, monkeypatch):
     import bot.engine.snapshot as snapshot
 

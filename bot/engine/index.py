@@ -367,7 +367,7 @@ class Items(Sequence[IndexedEntry]):
 
     CACHED = 4096
 
-    def __init__(self, index: Index, entries: list[Entry], compact: Compact) -> None:
+    def __init__(self, index: Index, entries: Sequence[Entry], compact: Compact) -> None:
         self._index, self._entries, self._compact = index, entries, compact
         self._cache: OrderedDict[int, IndexedEntry] = OrderedDict()
 
@@ -562,7 +562,7 @@ class Index:
         """The index of ``kb``. Computed here unless given (from a snapshot): the entries' ``scans``
         (or one merged scan), the taught ``lexicon``, and either their ``analyses`` or the
         ``compact`` arrays of them, one row per entry in order."""
-        self.entries_by_id = kb.by_id()
+        self._positions = {ident: i for i, ident in enumerate(kb.ids())}  # (no entry validated for it)
         self.commune = kb.commune
         if scans is None:
             scans = [scan(e, kb.learned.get(e.id, {})) for e in kb.entries]
@@ -608,7 +608,7 @@ class Index:
         self.unknown_idf = math.log(1 + n)
         self.postings = Postings(fid, compact)
         self.df = DocumentFrequency(fid, offsets)
-        self.entries = list(kb.entries)
+        self.entries: Sequence[Entry] = kb.entries  # (read from the store: each validated when first read)
         self.items: Items = Items(self, self.entries, compact)
         self._candidates: OrderedDict[int, Candidate] = OrderedDict()
         self._numbers_after: dict[str, dict[str, int]] = {}
@@ -625,7 +625,8 @@ class Index:
         self.vocab_list = sorted(self.vocab)
 
     def entry(self, ident: str) -> Entry | None:
-        return self.entries_by_id.get(ident)
+        i = self._positions.get(ident)
+        return None if i is None else self.entries[i]
 
     def numbers_after(self, word: str) -> dict[str, int]:
         """Number → the id of the feature "word_number" (a name's number: "va_6"), for every such
@@ -676,4 +677,4 @@ class Index:
         return cached
 
     def ids(self) -> Iterable[str]:
-        return self.entries_by_id.keys()
+        return self._positions.keys()

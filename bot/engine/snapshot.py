@@ -435,7 +435,7 @@ def _incremental(
     stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
     hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
     changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if stored.get(e.id) != h]
-    gone = set(stored) - {e.id for e in kb.entries}
+    gone = set(stored) - set(kb.ids())
 
     def stored_row(ident: str) -> tuple[str, bytes, bytes]:  # an entry's scan and features, as stored
         found = db.conn.execute(f"select scan, prim, sec from {ENTRIES} where id = ?", (ident,)).fetchone()
@@ -479,7 +479,7 @@ def _incremental(
         }
         written.append(row)
         given[pos] = (_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"]))
-    order = [e.id for e in kb.entries]
+    order = kb.ids()
     same_order = json.loads(blobs["order"]) == order
     if changed and not gone and same_order and len(kb.entries) >= Index.LARGE:
         # entries edited in place in a large base: the other rows stay in the store until a question
@@ -558,7 +558,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if blobs is None:
         return None
     order = json.loads(blobs["order"])
-    if order != [e.id for e in kb.entries]:
+    if order != kb.ids():
         return None
     names = _names(db, len(order))
     hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
@@ -575,7 +575,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
 
 def _blobs(kb: KnowledgeBase, counts: dict[str, Any], compact: Compact) -> dict[str, bytes]:
     return {
-        "order": json.dumps([e.id for e in kb.entries], ensure_ascii=False).encode(),
+        "order": json.dumps(kb.ids(), ensure_ascii=False).encode(),
         "counts": json.dumps(counts, ensure_ascii=False, sort_keys=True).encode(),
         "offsets": compact.offsets.tobytes(),
         "ids": compact.ids.tobytes(),

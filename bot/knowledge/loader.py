@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -40,9 +40,39 @@ class Problem:
         return f"{where}{who}: {self.message}"
 
 
+class LazyEntries(Sequence[Entry]):
+    """Entries as the store keeps them (JSON), each validated into an :class:`Entry` when first
+    read and kept: a start on a base of 10,000 entries validates the few its first questions need,
+    not all (1 s). Their ids are at hand without validating anything (:meth:`ids`)."""
+
+    def __init__(self, ids: list[str], data: list[str]) -> None:
+        if len(ids) != len(data):
+            raise ValueError("one id per entry")
+        self._ids = ids
+        self._items: list[Entry | str] = list(data)
+
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> Entry: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Entry]: ...
+    def __getitem__(self, i: int | slice) -> Entry | list[Entry]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        item = self._items[i]
+        if isinstance(item, str):
+            item = self._items[i] = Entry.model_validate_json(item)
+        return item
+
+
 @dataclass
 class KnowledgeBase:
-    entries: list[Entry] = field(default_factory=list)
+    entries: Sequence[Entry] = field(default_factory=list)
     lexicon: Lexicon = field(default_factory=Lexicon)
     commune: Commune = field(default_factory=Commune)
     learned: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id → lang → questions
@@ -55,6 +85,10 @@ class KnowledgeBase:
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
+
+    def ids(self) -> list[str]:
+        """The entries' ids, in order (without validating entries read lazily from the store)."""
+        return self.entries.ids() if isinstance(self.entries, LazyEntries) else [e.id for e in self.entries]
 
 
 class KnowledgeError(Exception):
@@ -145,7 +179,8 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
     ``learned`` is the learned-questions file the bot writes in its data folder (officers
     attach failed questions to entries); it is read after knowledge/learned.yaml."""
     root = Path(root)
-    kb = KnowledgeBase()
+    entries: list[Entry] = []
+    kb = KnowledgeBase(entries)
     if not (root / ENTRIES_DIR).is_dir():
         kb.problems.append(Problem(str(root), None, None, f"no {ENTRIES_DIR}/ folder of entries"))
         return kb
@@ -175,7 +210,7 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
                 )
                 continue
             seen[entry.id] = f"{rel(path)}:{line}"
-            kb.entries.append(entry)
+            entries.append(entry)
     ids = set(seen)
     for entry in kb.entries:
         for other in entry.related:

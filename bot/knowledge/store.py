@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.knowledge.loader import KnowledgeBase, KnowledgeError, fingerprint, load
+from bot.knowledge.loader import KnowledgeBase, KnowledgeError, LazyEntries, fingerprint, load
 from bot.knowledge.schema import Commune, Entry, FieldWords, Indicator, Lexicon, Topic
 from bot.text.normalize import clean, fold, tokens
 
@@ -94,7 +94,8 @@ def stored_fingerprint(db: sqlite_utils.Database) -> str | None:
 def read(db: sqlite_utils.Database) -> KnowledgeBase:
     """The knowledge base as last built into the store."""
     meta = {r["key"]: r["value"] for r in db.query("select key, value from kb_meta")}
-    entries = [Entry.model_validate_json(r["data"]) for r in db.query("select data from entries order by rowid")]
+    rows = db.conn.execute("select id, data from entries order by rowid").fetchall()
+    entries = LazyEntries([str(i) for i, _d in rows], [str(d) for _i, d in rows])  # validated when read
     return KnowledgeBase(
         entries=entries,
         lexicon=Lexicon.model_validate_json(meta["lexicon"]),
