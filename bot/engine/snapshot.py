@@ -36,7 +36,7 @@ from typing import Any, overload
 import sqlite_utils
 
 from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, Row, StoredNames, analyse, learn, scan
-from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.loader import KnowledgeBase, LazyEntries
 from bot.knowledge.schema import Entry
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,25 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def entry_hash(entry: Entry, learned: dict[str, list[str]]) -> str:
-    """What an entry holds (and the questions learnt for it), as a short digest. The serializer's
-    bytes are hashed as they come (model_dump_json would decode them to a str to encode again):
-    an edit of a 10,000-entry base hashes every entry, 0.25 -> 0.11 s."""
-    data = entry.__pydantic_serializer__.to_json(entry)
+def entry_hash(entry: Entry | bytes, learned: dict[str, list[str]]) -> str:
+    """What an entry holds (and the questions learnt for it), as a short digest: of its JSON — the
+    serializer's bytes as they come (model_dump_json would decode them to a str to encode again:
+    an edit of a 10,000-entry base hashes every entry, 0.25 -> 0.11 s), or the same JSON as the
+    store keeps it, given as bytes, for an entry read from there and not validated."""
+    data = entry if isinstance(entry, bytes) else entry.__pydantic_serializer__.to_json(entry)
     if learned:
         data += json.dumps(learned, ensure_ascii=False, sort_keys=True).encode()
     return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _hashes(kb: KnowledgeBase) -> list[str]:
+    """Every entry's hash, in order; those read from the store as JSON hashed as read (unvalidated)."""
+    raw = kb.entries.raw if isinstance(kb.entries, LazyEntries) else None
+    out = []
+    for i, ident in enumerate(kb.ids()):
+        data = raw(i) if raw is not None else None
+        out.append(entry_hash(data.encode() if data is not None else kb.entries[i], kb.learned.get(ident, {})))
+    return out
 
 
 def _feature_names(db: sqlite_utils.Database) -> list[str]:
@@ -382,7 +393,7 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
     if fingerprint and meta.get("fingerprint") == fingerprint:  # the same files: the rows are current
         hashes = [str(rows[e.id]["hash"]) if e.id in rows else "" for e in kb.entries]
     else:
-        hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
+        hashes = _hashes(kb)
     scans: list[EntryScan] = []
     for e, h in zip(kb.entries, hashes, strict=True):
         row = rows.get(e.id)
@@ -433,8 +444,8 @@ def _incremental(
     counts = json.loads(blobs["counts"])
     names = _names(db, len(kb.entries))
     stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
-    hashes = [entry_hash(e, kb.learned.get(e.id, {})) for e in kb.entries]
-    changed = [pos for pos, (e, h) in enumerate(zip(kb.entries, hashes)) if stored.get(e.id) != h]
+    hashes = _hashes(kb)
+    changed = [pos for pos, (ident, h) in enumerate(zip(kb.ids(), hashes, strict=True)) if stored.get(ident) != h]
     gone = set(stored) - set(kb.ids())
 
     def stored_row(ident: str) -> tuple[str, bytes, bytes]:  # an entry's scan and features, as stored
@@ -503,7 +514,7 @@ def _incremental(
             if written:
                 db.table(ENTRIES).upsert_all(written, pk="id", batch_size=500)
             for ident in gone:
-                db.table(ENTRIES).delete(ident)
+                db.table(ENTRIES).delete_where("id = ?", [ident])
             _write_blobs(db, _blobs(kb, counts, compact))
         if meta.get("fingerprint") != (fingerprint or ""):
             db.table(META).insert_all([{"key": "fingerprint", "value": fingerprint or ""}], pk="key", replace=True)
@@ -638,7 +649,7 @@ def _write(
         new = ({"id": table.start + i, "feature": f} for i, f in enumerate(table.new))
         db.table(FEATURES).insert_all(new, batch_size=5000)
         db.table(ENTRIES).upsert_all(rows, pk="id", batch_size=500)
-        for ident in gone:
-            db.table(ENTRIES).delete(ident)
+        for ident in gone:  # (none left when the tables were made afresh: delete would raise NotFoundError)
+            db.table(ENTRIES).delete_where("id = ?", [ident])
         _write_blobs(db, blobs)
         db.table(META).insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar, overload
@@ -43,16 +44,22 @@ class Problem:
 class LazyEntries(Sequence[Entry]):
     """Entries as the store keeps them (JSON), each validated into an :class:`Entry` when first
     read and kept: a start on a base of 10,000 entries validates the few its first questions need,
-    not all (1 s). Their ids are at hand without validating anything (:meth:`ids`)."""
+    not all (1 s). Their ids are at hand without validating anything (:meth:`ids`), and so is the
+    JSON each was read from (:meth:`raw`: the index hashes it as it would the validated entry)."""
 
-    def __init__(self, ids: list[str], data: list[str]) -> None:
-        if len(ids) != len(data):
+    def __init__(self, ids: list[str], items: Sequence[Entry | str]) -> None:
+        if len(ids) != len(items):
             raise ValueError("one id per entry")
         self._ids = ids
-        self._items: list[Entry | str] = list(data)
+        self._items: list[Entry | str] = list(items)
+        self._raw: dict[int, str] = {i: x for i, x in enumerate(items) if isinstance(x, str)}
 
     def ids(self) -> list[str]:
         return list(self._ids)
+
+    def raw(self, i: int) -> str | None:
+        """The JSON entry i was read from (``Entry.model_dump_json``), None for one given validated."""
+        return self._raw.get(i)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -70,6 +77,10 @@ class LazyEntries(Sequence[Entry]):
         return item
 
 
+#: one entry as the store keeps it, for a start that need not parse its file again: id, line, JSON
+StoredEntry = tuple[str, int, str]
+
+
 @dataclass
 class KnowledgeBase:
     entries: Sequence[Entry] = field(default_factory=list)
@@ -82,6 +93,8 @@ class KnowledgeBase:
     indicators: list[Indicator] = field(default_factory=list)  # the plan's targets
     training: Training = field(default_factory=Training)  # what `kb calibrate` wraps questions in
     fields: FieldWords = field(default_factory=FieldWords)  # words asking for one part of an answer
+    #: where each entry was read: its file (relative to the knowledge folder: "entries/x.yaml"), line
+    sources: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
@@ -117,6 +130,15 @@ def source_files(root: Path, learned: Path | None = None) -> list[Path]:
     if learned is not None:
         files.append(learned)
     return [f for f in files if f.is_file()]
+
+
+def entry_digests(root: Path) -> dict[str, str]:
+    """Each entry file's digest, by its path relative to ``root`` ("entries/x.yaml"): a start after an
+    edit parses again only the files whose digest changed."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((Path(root) / ENTRIES_DIR).glob("*.yaml"))
+    }
 
 
 def fingerprint(root: Path, learned: Path | None = None) -> str:
@@ -173,20 +195,41 @@ def _entry_items(data: object, node: yaml.Node | None) -> Iterator[tuple[int | N
             yield (lines[i] if i < len(lines) else None), item
 
 
-def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
+def load(
+    root: Path, learned: Path | None = None, stored: Mapping[str, list[StoredEntry]] | None = None
+) -> KnowledgeBase:
     """Load and check the knowledge base. Problems are collected, not raised.
 
     ``learned`` is the learned-questions file the bot writes in its data folder (officers
-    attach failed questions to entries); it is read after knowledge/learned.yaml."""
+    attach failed questions to entries); it is read after knowledge/learned.yaml. ``stored``: the
+    entries of files unchanged since the store was built (by path relative to ``root``), taken as
+    the store holds them — neither parsed nor validated again, but checked with the others (ids
+    unique, related ids known)."""
     root = Path(root)
-    entries: list[Entry] = []
-    kb = KnowledgeBase(entries)
+    entries: list[Entry | str] = []
+    ids_in_order: list[str] = []
+    related: dict[str, list[str]] = {}
+    kb = KnowledgeBase()
     if not (root / ENTRIES_DIR).is_dir():
         kb.problems.append(Problem(str(root), None, None, f"no {ENTRIES_DIR}/ folder of entries"))
         return kb
     rel = lambda p: p.relative_to(root.parent).as_posix()
     seen: dict[str, str] = {}
     for path in sorted((root / ENTRIES_DIR).glob("*.yaml")):
+        key = path.relative_to(root).as_posix()
+        if stored is not None and key in stored:
+            for kept_id, kept_line, raw in stored[key]:
+                if kept_id in seen:
+                    kb.problems.append(
+                        Problem(rel(path), kept_line, kept_id, f"duplicate id (first defined in {seen[kept_id]})")
+                    )
+                    continue
+                seen[kept_id] = f"{rel(path)}:{kept_line}"
+                entries.append(raw)
+                ids_in_order.append(kept_id)
+                related[kept_id] = list(json.loads(raw).get("related", []))
+                kb.sources[kept_id] = (key, kept_line)
+            continue
         data, node, problem = _read_yaml(path, root)
         if problem:
             kb.problems.append(problem)
@@ -211,12 +254,19 @@ def load(root: Path, learned: Path | None = None) -> KnowledgeBase:
                 continue
             seen[entry.id] = f"{rel(path)}:{line}"
             entries.append(entry)
+            ids_in_order.append(entry.id)
+            related[entry.id] = entry.related
+            kb.sources[entry.id] = (key, line or 0)
+    if all(isinstance(e, Entry) for e in entries):
+        kb.entries = [e for e in entries if isinstance(e, Entry)]
+    else:
+        kb.entries = LazyEntries(ids_in_order, entries)
     ids = set(seen)
-    for entry in kb.entries:
-        for other in entry.related:
+    for ident in ids_in_order:
+        for other in related[ident]:
             if other not in ids:
-                where = seen[entry.id].rsplit(":", 1)
-                kb.problems.append(Problem(where[0], int(where[1]), entry.id, f"unknown related id {other!r}"))
+                where = seen[ident].rsplit(":", 1)
+                kb.problems.append(Problem(where[0], int(where[1]), ident, f"unknown related id {other!r}"))
     kb.lexicon = _load_model(root / LEXICON_FILE, root, Lexicon, kb.problems) or Lexicon()
     kb.commune = _load_model(root / COMMUNE_FILE, root, Commune, kb.problems) or Commune()
     kb.learned = _load_learned(root / LEARNED_FILE, root, ids, kb.problems)

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.knowledge.loader import KnowledgeBase, KnowledgeError, LazyEntries, fingerprint, load
+from bot.knowledge.loader import (
+    KnowledgeBase,
+    KnowledgeError,
+    LazyEntries,
+    StoredEntry,
+    entry_digests,
+    fingerprint,
+    load,
+)
 from bot.knowledge.schema import Commune, Entry, FieldWords, Indicator, Lexicon, Topic
 from bot.text.normalize import clean, fold, tokens
 
@@ -29,58 +37,109 @@ def _search_text(entry: Entry, learned: dict[str, list[str]]) -> str:
     return fold(clean(" ".join(parts), limit=100_000))
 
 
-def build(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str = "") -> None:
-    """Replace the knowledge tables with ``kb``."""
+def _row(e: Entry, kb: KnowledgeBase) -> dict[str, object]:
+    file, line = kb.sources.get(e.id, ("", 0))
+    return {
+        "id": e.id,
+        "category": e.category,
+        "title_vi": e.title.vi,
+        "title_en": e.title.en,
+        "answer_vi": e.answer.vi,
+        "answer_en": e.answer.en,
+        "source": e.source,
+        "updated": e.updated.isoformat(),
+        "data": e.model_dump_json(),  # (the very JSON the index hashes: bot.engine.snapshot.entry_hash)
+        "search": _search_text(e, kb.learned.get(e.id, {})),
+        "file": file,  # where the entry was read (entries/x.yaml), and at which line: the order of a base
+        "line": line,
+    }
+
+
+def _curated(entries: list[Entry]) -> list[dict[str, object]]:
+    return [
+        {"entry_id": e.id, "lang": lang, "text": q, "origin": "curated"}
+        for e in entries
+        for lang in ("vi", "en")
+        for q in e.questions.get(lang)
+    ]
+
+
+def _learned(kb: KnowledgeBase) -> list[dict[str, object]]:
+    return [
+        {"entry_id": ident, "lang": lang, "text": q, "origin": "learned"}
+        for ident, langs in kb.learned.items()
+        for lang, qs in langs.items()
+        for q in qs
+    ]
+
+
+def _meta(kb: KnowledgeBase, print_: str, digests: dict[str, str]) -> dict[str, str]:
+    return {
+        "fingerprint": print_,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "lexicon": kb.lexicon.model_dump_json(),
+        "commune": kb.commune.model_dump_json(),
+        "learned": json.dumps(kb.learned, ensure_ascii=False),
+        "calibration": json.dumps(kb.calibration),
+        "topics": json.dumps([t.model_dump() for t in kb.topics], ensure_ascii=False),
+        "indicators": json.dumps([i.model_dump() for i in kb.indicators], ensure_ascii=False),
+        "fields": kb.fields.model_dump_json(),
+        "files": json.dumps(digests, ensure_ascii=False),
+    }
+
+
+def build(
+    db: sqlite_utils.Database,
+    kb: KnowledgeBase,
+    print_: str = "",
+    digests: dict[str, str] | None = None,
+    kept: set[str] | None = None,
+) -> None:
+    """Replace the knowledge tables with ``kb``, in one transaction. ``digests``: the entry files'
+    (loader.entry_digests); ``kept``: files whose entries the store already holds as they are
+    (``kb`` was loaded with them from the store): only the other files' rows are rewritten."""
+    if kept:
+        _update(db, kb, print_, digests or {}, kept)
+        return
     with db.atomic():
         for table in ("entries_fts", "questions", "entries"):
             if db[table].exists():
                 db[table].drop()
-        db.table("entries").insert_all(
-            (
-                {
-                    "id": e.id,
-                    "category": e.category,
-                    "title_vi": e.title.vi,
-                    "title_en": e.title.en,
-                    "answer_vi": e.answer.vi,
-                    "answer_en": e.answer.en,
-                    "source": e.source,
-                    "updated": e.updated.isoformat(),
-                    "data": json.dumps(e.model_dump(mode="json"), ensure_ascii=False),
-                    "search": _search_text(e, kb.learned.get(e.id, {})),
-                }
-                for e in kb.entries
-            ),
-            pk="id",
-        )
-        db.table("questions").insert_all(
-            (
-                {"entry_id": e.id, "lang": lang, "text": q, "origin": "curated"}
-                for e in kb.entries
-                for lang in ("vi", "en")
-                for q in e.questions.get(lang)
-            ),
-        )
-        db.table("questions").insert_all(
-            (
-                {"entry_id": ident, "lang": lang, "text": q, "origin": "learned"}
-                for ident, langs in kb.learned.items()
-                for lang, qs in langs.items()
-                for q in qs
-            ),
-        )
+        db.table("entries").insert_all((_row(e, kb) for e in kb.entries), pk="id")
+        db.table("questions").insert_all(_curated(list(kb.entries)))
+        db.table("questions").insert_all(_learned(kb))
         db.table("entries").enable_fts(["title_vi", "title_en", "search"], tokenize="unicode61", create_triggers=False)
-        meta = {
-            "fingerprint": print_,
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "lexicon": kb.lexicon.model_dump_json(),
-            "commune": kb.commune.model_dump_json(),
-            "learned": json.dumps(kb.learned, ensure_ascii=False),
-            "calibration": json.dumps(kb.calibration),
-            "topics": json.dumps([t.model_dump() for t in kb.topics], ensure_ascii=False),
-            "indicators": json.dumps([i.model_dump() for i in kb.indicators], ensure_ascii=False),
-            "fields": kb.fields.model_dump_json(),
-        }
+        meta = _meta(kb, print_, digests or {})
+        db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
+
+
+def _update(db: sqlite_utils.Database, kb: KnowledgeBase, print_: str, digests: dict[str, str], kept: set[str]) -> None:
+    """The rows of the entries read from edited (or new, or removed) files replaced; the kept files'
+    rows stay — but for their search text where their learned questions changed."""
+    before = json.loads(str(db.execute("select value from kb_meta where key = 'learned'").fetchone()[0]))
+    marks = ",".join("?" * len(kept))
+    files = sorted(kept)
+    fresh = [(pos, ident) for pos, ident in enumerate(kb.ids()) if kb.sources[ident][0] not in kept]
+    new_entries = [kb.entries[pos] for pos, _ident in fresh]
+    relearnt = [
+        (pos, ident)
+        for pos, ident in enumerate(kb.ids())
+        if kb.sources[ident][0] in kept and before.get(ident) != kb.learned.get(ident)
+    ]
+    with db.atomic():
+        db.execute(
+            f"delete from questions where entry_id in (select id from entries where file not in ({marks}))", files
+        )
+        db.execute("delete from questions where origin = 'learned'")
+        db.execute(f"delete from entries where file not in ({marks})", files)
+        db.table("entries").insert_all((_row(e, kb) for e in new_entries), pk="id")
+        db.table("questions").insert_all(_curated(new_entries))
+        db.table("questions").insert_all(_learned(kb))
+        for pos, ident in relearnt:
+            search = _search_text(kb.entries[pos], kb.learned.get(ident, {}))
+            db.execute("update entries set search = ? where id = ?", [search, ident])
+        db.table("entries").rebuild_fts()
+        meta = _meta(kb, print_, digests)
         db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
 
 
@@ -94,7 +153,8 @@ def stored_fingerprint(db: sqlite_utils.Database) -> str | None:
 def read(db: sqlite_utils.Database) -> KnowledgeBase:
     """The knowledge base as last built into the store."""
     meta = {r["key"]: r["value"] for r in db.query("select key, value from kb_meta")}
-    rows = db.conn.execute("select id, data from entries order by rowid").fetchall()
+    order = "file, line" if "file" in db["entries"].columns_dict else "rowid"  # (a store built before them)
+    rows = db.conn.execute(f"select id, data from entries order by {order}").fetchall()
     entries = LazyEntries([str(i) for i, _d in rows], [str(d) for _i, d in rows])  # validated when read
     return KnowledgeBase(
         entries=entries,
@@ -116,7 +176,9 @@ def open_knowledge(root: Path, db: sqlite_utils.Database, learned: Path | None =
     current = fingerprint(root, learned)
     if stored_fingerprint(db) == current:
         return read(db)
-    kb = load(root, learned)
+    digests = entry_digests(root)
+    stored = _unchanged(db, digests)
+    kb = load(root, learned, stored)
     if kb.problems:
         if stored_fingerprint(db) is not None:
             log.error(
@@ -126,9 +188,26 @@ def open_knowledge(root: Path, db: sqlite_utils.Database, learned: Path | None =
             )
             return read(db)
         raise KnowledgeError(kb.problems)
-    build(db, kb, current)
-    log.info("knowledge store rebuilt: %d entries", len(kb.entries))
+    build(db, kb, current, digests, set(stored))
+    log.info("knowledge store rebuilt: %d entries (%d files read again)", len(kb.entries), len(digests) - len(stored))
     return kb
+
+
+def _unchanged(db: sqlite_utils.Database, digests: dict[str, str]) -> dict[str, list[StoredEntry]]:
+    """The entries of the files whose digest is the one the store was built from, as it holds them."""
+    if not db.table("kb_meta").exists() or "file" not in db["entries"].columns_dict:
+        return {}
+    found = db.execute("select value from kb_meta where key = 'files'").fetchone()
+    before = json.loads(found[0]) if found else {}
+    same = [f for f, digest in digests.items() if before.get(f) == digest]
+    out: dict[str, list[StoredEntry]] = {f: [] for f in same}
+    for at in range(0, len(same), 500):
+        part = same[at : at + 500]
+        marks = ",".join("?" * len(part))
+        query = f"select file, id, line, data from entries where file in ({marks}) order by file, line"
+        for file, ident, line, data in db.execute(query, part):
+            out[str(file)].append((str(ident), int(line), str(data)))
+    return out
 
 
 _WORD = re.compile(r"\w+")

@@ -1,0 +1,135 @@
+"""The knowledge store (bot/knowledge/store.py): a start after an edit reads again only the entry
+files that changed, and what it serves is what the YAML says — entries, order, search, learned
+questions — or, when the edit is broken, the last good build."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import yaml
+
+import bot.knowledge.loader as loader
+from bot.engine.snapshot import Stats, open_index
+from bot.knowledge.loader import load
+from bot.knowledge.store import open_knowledge, prefix_search, read, stored_fingerprint
+from bot.storage.db import connect
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The entry files the loader parses (not those it takes from the store)."""
+    seen: list[str] = []
+    read_yaml = loader._read_yaml
+
+    def spy(path, root):
+        if path.parent.name == loader.ENTRIES_DIR:
+            seen.append(path.name)
+        return read_yaml(path, root)
+
+    monkeypatch.setattr(loader, "_read_yaml", spy)
+    return seen
+
+
+def start(knowledge, data):
+    """What the bot does at a start: the store, then the index from its snapshot."""
+    db = connect(data / "bot.db")
+    kb = open_knowledge(knowledge, db, data / "learned.yaml")
+    stats = Stats()
+    open_index(kb, db, stats, stored_fingerprint(db))
+    return db, kb, stats
+
+
+def same_as_yaml(db, knowledge, data) -> None:
+    """The store serves exactly the entries a fresh load of the YAML gives, in its order."""
+    fresh = load(knowledge, data / "learned.yaml")
+    served = read(db)
+    assert served.ids() == [e.id for e in fresh.entries]
+    assert list(served.entries) == list(fresh.entries)
+    assert served.learned == fresh.learned
+
+
+def edit(path, ident, change) -> None:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for item in items:
+        if item["id"] == ident:
+            change(item)
+    path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_an_edited_file_is_the_only_one_read_again(knowledge_copy, tmp_path, parsed):
+    data = tmp_path / "data"
+    start(knowledge_copy, data)
+    assert len(parsed) == len(list((knowledge_copy / "entries").glob("*.yaml")))
+    parsed.clear()
+
+    def retitle(item):
+        item["title"]["vi"] = "Đăng ký khai sinh cho trẻ em vùng cao Tàbồng"
+
+    edit(knowledge_copy / "entries" / "service.yaml", "service.birth-registration", retitle)
+    db, _kb, stats = start(knowledge_copy, data)
+    assert parsed == ["service.yaml"]
+    assert stats.analysed == 1 and not stats.rebuilt  # and the index re-analyses the one entry
+    same_as_yaml(db, knowledge_copy, data)
+    assert prefix_search(db, "tabong") == ["service.birth-registration"]
+    parsed.clear()
+    db, _kb, stats = start(knowledge_copy, data)  # nothing changed since: nothing parsed or analysed
+    assert parsed == [] and stats.analysed == 0
+
+
+def test_a_removed_and_an_added_file_leave_and_join(knowledge_copy, tmp_path, parsed):
+    data = tmp_path / "data"
+    start(knowledge_copy, data)
+    ocop = knowledge_copy / "entries" / "ocop.yaml"
+    text = ocop.read_text(encoding="utf-8")
+    ids = [item["id"] for item in yaml.safe_load(text)]
+    ocop.unlink()
+    for path in knowledge_copy.rglob("*.yaml"):  # nothing else may name the removed entries
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(items, list) and path.parent.name == "entries":
+            for item in items:
+                item["related"] = [r for r in item.get("related", []) if r not in ids]
+            path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    parsed.clear()
+    db, _kb, _stats = start(knowledge_copy, data)  # (fewer words: the index analyses anew, and starts)
+    assert not set(ids) & set(read(db).ids())
+    same_as_yaml(db, knowledge_copy, data)
+    assert not set(prefix_search(db, "mien dong")) & set(ids)
+    (knowledge_copy / "entries" / "zz-products.yaml").write_text(text, encoding="utf-8")  # back, as another file
+    parsed.clear()
+    db, _kb, _stats = start(knowledge_copy, data)
+    assert parsed == ["zz-products.yaml"]
+    same_as_yaml(db, knowledge_copy, data)
+    assert set(prefix_search(db, "mien dong")) & set(ids)
+
+
+def test_a_learned_question_reads_no_entry_file_and_is_found(knowledge_copy, tmp_path, parsed):
+    """The unanswered queue's attach path: only the learned file changed."""
+    data = tmp_path / "data"
+    start(knowledge_copy, data)
+    parsed.clear()
+    (data / "learned.yaml").write_text(
+        yaml.safe_dump(
+            {"service.death-registration": {"vi": ["giấy báo tử cho ông ngoại xabuzo"]}}, allow_unicode=True
+        ),
+        encoding="utf-8",
+    )
+    db, _kb, stats = start(knowledge_copy, data)
+    assert parsed == [] and stats.analysed == 1
+    same_as_yaml(db, knowledge_copy, data)
+    assert prefix_search(db, "xabuzo") == ["service.death-registration"]
+    texts = [r["text"] for r in db.query("select text from questions where origin = 'learned'")]
+    assert texts == ["giấy báo tử cho ông ngoại xabuzo"]
+
+
+def test_an_edit_that_breaks_the_base_serves_the_last_good_build(knowledge_copy, tmp_path, caplog):
+    data = tmp_path / "data"
+    _db, before, _stats = start(knowledge_copy, data)
+
+    services = yaml.safe_load((knowledge_copy / "entries" / "service.yaml").read_text(encoding="utf-8"))
+    copied = [item for item in services if item["id"] == "service.birth-registration"]  # an id a kept file holds
+    (knowledge_copy / "entries" / "zz-extra.yaml").write_text(yaml.safe_dump(copied, allow_unicode=True), "utf-8")
+    with caplog.at_level(logging.ERROR, logger="bot.knowledge.store"):
+        _db, kb, _stats = start(knowledge_copy, data)
+    assert "duplicate id" in caplog.text and "serving the last good build" in caplog.text
+    assert kb.ids() == before.ids() and "service.birth-registration" in kb.ids()
