@@ -133,3 +133,21 @@ def test_an_edit_that_breaks_the_base_serves_the_last_good_build(knowledge_copy,
         _db, kb, _stats = start(knowledge_copy, data)
     assert "duplicate id" in caplog.text and "serving the last good build" in caplog.text
     assert kb.ids() == before.ids() and "service.birth-registration" in kb.ids()
+
+
+def test_a_store_built_before_files_were_kept_is_read_in_its_order_and_rebuilt_whole(knowledge_copy, tmp_path, parsed):
+    """A store written by the previous version (no file and line per entry, another JSON): served as
+    it is while the files are unchanged, and an edit reads every file again rather than guess."""
+    data = tmp_path / "data"
+    db, kb, _stats = start(knowledge_copy, data)
+    db["entries"].transform(drop={"file", "line"})
+    db.execute("delete from kb_meta where key = 'files'")
+    served = read(db)
+    assert served.ids() == kb.ids() and served.entries.raw(0) is None  # (its JSON is not the index's)
+    db, _kb, stats = start(knowledge_copy, data)
+    assert stats.analysed == 0
+    parsed.clear()
+    edit(knowledge_copy / "entries" / "meta.yaml", "meta.help", lambda item: item["keywords"].append("trợ giúp"))
+    db, _kb, stats = start(knowledge_copy, data)
+    assert len(parsed) == len(list((knowledge_copy / "entries").glob("*.yaml"))) and stats.analysed == 1
+    same_as_yaml(db, knowledge_copy, data)

@@ -47,12 +47,14 @@ class LazyEntries(Sequence[Entry]):
     not all (1 s). Their ids are at hand without validating anything (:meth:`ids`), and so is the
     JSON each was read from (:meth:`raw`: the index hashes it as it would the validated entry)."""
 
-    def __init__(self, ids: list[str], items: Sequence[Entry | str]) -> None:
+    def __init__(self, ids: list[str], items: Sequence[Entry | str], dumped: bool = True) -> None:
+        """``dumped``: the JSON is ``Entry.model_dump_json``'s (a store built before it was wrote
+        another JSON: :meth:`raw` then gives none, and the index hashes the validated entry)."""
         if len(ids) != len(items):
             raise ValueError("one id per entry")
         self._ids = ids
         self._items: list[Entry | str] = list(items)
-        self._raw: dict[int, str] = {i: x for i, x in enumerate(items) if isinstance(x, str)}
+        self._raw: dict[int, str] = {i: x for i, x in enumerate(items) if isinstance(x, str)} if dumped else {}
 
     def ids(self) -> list[str]:
         return list(self._ids)

@@ -153,9 +153,9 @@ def stored_fingerprint(db: sqlite_utils.Database) -> str | None:
 def read(db: sqlite_utils.Database) -> KnowledgeBase:
     """The knowledge base as last built into the store."""
     meta = {r["key"]: r["value"] for r in db.query("select key, value from kb_meta")}
-    order = "file, line" if "file" in db["entries"].columns_dict else "rowid"  # (a store built before them)
-    rows = db.conn.execute(f"select id, data from entries order by {order}").fetchall()
-    entries = LazyEntries([str(i) for i, _d in rows], [str(d) for _i, d in rows])  # validated when read
+    current = "file" in db["entries"].columns_dict  # (a store built before files were kept: rowid order)
+    rows = db.conn.execute(f"select id, data from entries order by {'file, line' if current else 'rowid'}").fetchall()
+    entries = LazyEntries([str(i) for i, _d in rows], [str(d) for _i, d in rows], dumped=current)  # validated when read
     return KnowledgeBase(
         entries=entries,
         lexicon=Lexicon.model_validate_json(meta["lexicon"]),
