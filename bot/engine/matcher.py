@@ -369,22 +369,25 @@ class Matcher:
             if b.folded.isdigit() and not a.folded.isdigit()
         ]
         scored = []
-        ids = [(f, fw, fid.get(f)) for f, fw in weights.items()]
+        # the question's features some entry holds, with what the loop below reads of each
+        ids = [(f, fw, x, "_" in f) for f, fw in weights.items() if (x := fid.get(f)) is not None]
         for i in candidates:
             item = self.index.candidate(i)
+            primary, secondary = item.primary, item.secondary
+            accents: Container[str] | None = None  # read when a matched feature was typed with accents
             matched = 0.0
             sure: dict[str, tuple[float, int]] = {}  # feature → how fully it matches (accents, repairs), its id
-            for f, fw, x in ids:
-                if x is None:  # in no entry
-                    continue
-                if x in item.primary:
+            for f, fw, x, pair in ids:
+                if x in primary:
                     m = 1.0
-                elif x in item.secondary:
+                elif x in secondary:
                     m = SECONDARY
                 else:
                     continue
-                if fw.accent is not None and not self._accent_ok(f, fw.accent, item.accents, typed):
-                    m *= ACCENT_MISMATCH
+                if fw.accent is not None:
+                    accents = item.accents if accents is None else accents
+                    if not (self._accent_ok(f, fw.accent, accents, typed) if pair else fw.accent in accents):
+                        m *= ACCENT_MISMATCH
                 matched += fw.weight * m
                 sure[f] = (m * fw.factor, x)
             coverage = matched / total
