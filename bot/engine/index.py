@@ -421,7 +421,7 @@ class Candidate:
     not track: dicts of ints, floats and None, and one array for all their texts — not sets, tuples
     or an array per text (at 10,000 entries those made each young-generation pass 50 ms)."""
 
-    __slots__ = ("_accents", "_idf", "_masks", "_mass", "_norm", "_starts", "_texts", "primary", "secondary")
+    __slots__ = ("_accents", "_idf", "_masks", "_mass", "_norm", "_starts", "_texts", "_with", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
@@ -438,6 +438,7 @@ class Candidate:
         self._norm: dict[int, float] = {}
         self._mass: dict[int, float] = {}
         self._masks: dict[int, int] | None = None
+        self._with: dict[int, tuple[int, ...]] = {}
         self._idf = idf
 
     def __len__(self) -> int:
@@ -469,6 +470,20 @@ class Candidate:
                     masks[f] = masks.get(f, 0) | bit
             self._masks = masks
         return self._masks
+
+    def texts_with(self, feature: int) -> tuple[int, ...]:
+        """The texts holding ``feature``, in order, read off its bits once and kept (tuples of ints,
+        which the garbage collector stops tracking after its first pass over them)."""
+        out = self._with.get(feature)
+        if out is None:
+            mask = self.text_masks.get(feature, 0)
+            found = []
+            while mask:  # one bit per text
+                low = mask & -mask
+                found.append(low.bit_length() - 1)
+                mask ^= low
+            out = self._with[feature] = tuple(found)
+        return out
 
     def norm_mass(self, t: int) -> tuple[float, float]:
         """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""

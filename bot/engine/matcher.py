@@ -394,15 +394,10 @@ class Matcher:
             dots: defaultdict[int, float] = defaultdict(float)
             held: defaultdict[int, float] = defaultdict(float)
             held2: defaultdict[int, float] = defaultdict(float)
-            masks = item.text_masks
             for f, (m, x) in sure.items():
                 fi = idf[f]
                 dot, share, share2 = weights[f].weight * fi, fi * m, fi * fi * m
-                mask = masks.get(x, 0)
-                while mask:  # the texts holding it, in order: one bit each
-                    low = mask & -mask
-                    t = low.bit_length() - 1
-                    mask ^= low
+                for t in item.texts_with(x):
                     dots[t] += dot
                     held[t] += share
                     held2[t] += share2
