@@ -10,8 +10,8 @@ from collections import OrderedDict
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from typing import overload
 
+from bot.knowledge.lazy import LazySequence
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 from bot.text.analyzer import Analysis, Lexicon
@@ -135,7 +135,7 @@ def learn(kb: KnowledgeBase, scans: list[EntryScan]) -> Lexicon:
 Row = tuple[array, array, array, str]
 
 
-class StoredNames(Sequence[str]):
+class StoredNames(LazySequence[str]):
     """Feature strings by id kept outside memory (the store's feature table, see
     bot.engine.snapshot.StoredFeatures): a large base opens without reading hundreds of thousands
     of strings, and looks up only the features a question uses. What the index reads of them:"""
@@ -154,7 +154,7 @@ class StoredNames(Sequence[str]):
 
     def strings(self, ids: Iterable[int]) -> list[str]:
         """The features of ``ids``, in order, at once."""
-        return [self[i] for i in ids]
+        return self._many(ids)
 
 
 def strings(names: Sequence[str], ids: Iterable[int]) -> list[str]:
@@ -361,7 +361,7 @@ class Accumulator:
         return [int(i) for i in touched[order][:k]]
 
 
-class Items(Sequence[IndexedEntry]):
+class Items(LazySequence[IndexedEntry]):
     """The index's entries, decoded from the compact rows when first read; the last
     :data:`CACHED` decoded are kept."""
 
@@ -374,16 +374,7 @@ class Items(Sequence[IndexedEntry]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    @overload
-    def __getitem__(self, i: int) -> IndexedEntry: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[IndexedEntry]: ...
-    def __getitem__(self, i: int | slice) -> IndexedEntry | list[IndexedEntry]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        i %= len(self)
+    def _at(self, i: int) -> IndexedEntry:
         item = self._cache.get(i)
         if item is None:
             item = self._decode(i)
@@ -440,10 +431,6 @@ class Candidate:
         self._masks: dict[int, int] | None = None
         self._with: dict[int, tuple[int, ...]] = {}
         self._idf = idf
-
-    def __len__(self) -> int:
-        """How many texts the entry has."""
-        return len(self._starts)
 
     def text(self, t: int) -> array:
         """Text t's feature ids (sorted)."""

@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -322,8 +323,10 @@ class Matcher:
         corrector = self.correct if lang != "en" else self.correct_english
         analysis = self.index.lexicon.analyze(text, known=self.index.vocab, corrector=corrector, telex=lang != "en")
         ranking = Ranking(analysis, lang)
-        words = [t.folded for t in analysis.terms]
-        self.index.prefetch([*words, *(f"{a}_{b}" for a, b in zip(words, words[1:]))])
+        terms = analysis.terms  # its words and pairs, as weights() reads them (generators: nothing is built
+        # for a feature table in memory, where prefetch has nothing to do)
+        pairs = (f"{a.folded}_{b.folded}" for a, b in zip(terms, terms[1:]))
+        self.index.prefetch(chain((t.folded for t in terms), pairs))
         weights, unknown = self.weights(analysis)
         total = sum(w.weight for w in weights.values())
         ranking.total_weight = total

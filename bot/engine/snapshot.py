@@ -31,11 +31,12 @@ from array import array
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import sqlite_utils
 
 from bot.engine.index import Compact, EntryAnalysis, EntryScan, Index, Row, StoredNames, analyse, learn, scan
+from bot.knowledge.lazy import LazySequence
 from bot.knowledge.loader import KnowledgeBase, LazyEntries
 from bot.knowledge.schema import Entry
 
@@ -126,18 +127,10 @@ class StoredFeatures(StoredNames):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return self.strings(range(*i.indices(len(self))))
-        if not 0 <= i < self._count:
-            raise IndexError(i)
-        return self.strings((i,))[0]
+    def _at(self, i: int) -> str:
+        return self._many((i,))[0]
 
-    def strings(self, ids: Iterable[int]) -> list[str]:
+    def _many(self, ids: Iterable[int]) -> list[str]:
         wanted = list(ids)
         found: dict[int, str] = {}
         unique = list(set(wanted))
@@ -211,7 +204,7 @@ def _array(blob: bytes) -> array:
     return out
 
 
-class StoredRows(Sequence[Row]):
+class StoredRows(LazySequence[Row]):
     """The entries' rows (primary, secondary and text feature ids, accents as JSON) as the snapshot
     holds them, each read from the store when a question needs that entry: a large base opens
     without holding tens of megabytes of arrays, most of which no question reads. The index keeps
@@ -229,13 +222,7 @@ class StoredRows(Sequence[Row]):
     def __len__(self) -> int:
         return len(self._order)
 
-    @overload
-    def __getitem__(self, i: int) -> Row: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Row]: ...
-    def __getitem__(self, i: int | slice) -> Row | list[Row]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _at(self, i: int) -> Row:
         if i in self._given:
             return self._given[i]
         ident = self._order[i]

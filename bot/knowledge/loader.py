@@ -7,11 +7,12 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar, overload
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.knowledge.lazy import LazySequence
 from bot.knowledge.schema import Commune, Entry, FieldWords, Indicator, Lexicon, Topic, Training
 
 M = TypeVar("M", bound=BaseModel)
@@ -41,7 +42,7 @@ class Problem:
         return f"{where}{who}: {self.message}"
 
 
-class LazyEntries(Sequence[Entry]):
+class LazyEntries(LazySequence[Entry]):
     """Entries as the store keeps them (JSON), each validated into an :class:`Entry` when first
     read and kept: a start on a base of 10,000 entries validates the few its first questions need,
     not all (1 s). Their ids are at hand without validating anything (:meth:`ids`), and so is the
@@ -66,13 +67,7 @@ class LazyEntries(Sequence[Entry]):
     def __len__(self) -> int:
         return len(self._items)
 
-    @overload
-    def __getitem__(self, i: int) -> Entry: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Entry]: ...
-    def __getitem__(self, i: int | slice) -> Entry | list[Entry]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _at(self, i: int) -> Entry:
         item = self._items[i]
         if isinstance(item, str):
             item = self._items[i] = Entry.model_validate_json(item)
