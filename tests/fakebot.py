@@ -386,6 +386,9 @@ class FakeBotAPI:
 
     def _sent_message(self, params: dict, **content: Any) -> dict:
         chat_id = params.get("chat_id")
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:  # Telegram gives an inline keyboard back
+            content.setdefault("reply_markup", markup)
         return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),

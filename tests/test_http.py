@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.channels.telegram import http
@@ -35,6 +35,19 @@ async def test_messages_and_uploads_go_through(api, client):
         await bot.send_document(1001, b"%PDF-1.4 tai lieu", filename="lich.pdf", caption="Lịch tiêm")
     (doc,) = api.sent("sendDocument")
     assert doc["document"] == b"%PDF-1.4 tai lieu" and doc["caption"] == "Lịch tiêm"
+
+
+async def test_an_answer_with_its_buttons_arrives_as_sent(api, client):
+    # aiohttp sends a JSON body, httpx a form: Telegram (and the fake) must read the same message
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Xem đầy đủ", callback_data="full:service.birth")]])
+    text = "<b>Đăng ký khai sinh</b>\nLệ phí: miễn phí &amp; đúng hạn 60 ngày — 100%"
+    async with _bot(api.base_url, client) as bot:
+        sent = await bot.send_message(1001, text, parse_mode="HTML", reply_markup=keyboard)
+    assert sent.chat.id == 1001 and sent.reply_markup == keyboard
+    (call,) = api.sent("sendMessage")
+    assert call["chat_id"] == 1001 and call["text"] == text and call["parse_mode"] == "HTML"
+    button = {"text": "Xem đầy đủ", "callback_data": "full:service.birth"}
+    assert call["reply_markup"] == {"inline_keyboard": [[button]]}
 
 
 async def test_telegram_errors_keep_their_meaning(api, client):
