@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import heapq
 import logging
+from array import array
 from dataclasses import replace
 
 import pytest
 
-from bot.engine.index import Index
+from bot.engine.index import Candidate, Index
 from bot.engine.snapshot import ENTRIES, META, Stats, open_index
 from bot.knowledge.loader import KnowledgeBase, load
 from bot.storage.db import connect
@@ -39,6 +40,19 @@ def db(tmp_path):
 def opened(kb: KnowledgeBase, db) -> tuple[Index, Stats]:
     stats = Stats()
     return open_index(kb, db, stats), stats
+
+
+def test_a_candidate_finds_the_texts_holding_a_feature_exactly(kb):
+    # three texts: [1, 256], [3, 65536, 2], [2]; lengths 2, 3, 1 are also ids, and 65536's bytes
+    # (00 00 01 00) also appear across 1 and 256 (01 00 00 00 | 00 01 00 00): neither may count
+    texts = array("I", [2, 1, 256, 3, 3, 65536, 2, 1, 2])
+    c = Candidate((array("I", [1, 2, 3, 256, 65536]), array("I"), texts, "[]"), array("d", [1.0] * 70000))
+    assert [c.texts_with(f) for f in (1, 2, 3, 256, 65536, 7)] == [(0,), (1, 2), (1,), (0,), (1,), ()]
+    index = Index(kb)  # and on the real base, as the decoded entries hold their texts
+    for i, item in enumerate(index.items):
+        candidate = index.candidate(i)
+        for feature, holding in item.text_postings.items():
+            assert candidate.texts_with(index.fid[feature]) == tuple(holding), (item.entry.id, feature)
 
 
 def test_the_snapshot_gives_the_index_built_in_memory_and_is_reused(kb, db):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from array import array
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -410,9 +412,10 @@ class Candidate:
 
     Thousands are kept (:data:`Items.CACHED`), so what they hold is what the garbage collector does
     not track: dicts of ints, floats and None, and one array for all their texts — not sets, tuples
-    or an array per text (at 10,000 entries those made each young-generation pass 50 ms)."""
+    or an array per text (at 10,000 entries those made each young-generation pass 50 ms) — and no
+    map of every feature to its texts (at 10,000 entries, 60 MB of the 4,096 kept)."""
 
-    __slots__ = ("_accents", "_idf", "_masks", "_mass", "_norm", "_starts", "_texts", "_with", "primary", "secondary")
+    __slots__ = ("_accents", "_idf", "_mass", "_norm", "_raw", "_starts", "_texts", "_with", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
@@ -428,7 +431,7 @@ class Candidate:
         self._starts = starts
         self._norm: dict[int, float] = {}
         self._mass: dict[int, float] = {}
-        self._masks: dict[int, int] | None = None
+        self._raw: bytes | None = None  # the texts' ids as bytes, once a feature's texts are looked for
         self._with: dict[int, tuple[int, ...]] = {}
         self._idf = idf
 
@@ -444,31 +447,27 @@ class Candidate:
             self._accents = dict.fromkeys(json.loads(self._accents))
         return self._accents
 
-    @property
-    def text_masks(self) -> dict[int, int]:
-        """Feature id → the texts holding it, as the bits of an int (bit t: text t), made at the first
-        question that scores this entry."""
-        if self._masks is None:
-            masks: dict[int, int] = {}
-            texts = self._texts
-            for t, at in enumerate(self._starts):
-                bit = 1 << t
-                for f in texts[at : at + texts[at - 1]]:
-                    masks[f] = masks.get(f, 0) | bit
-            self._masks = masks
-        return self._masks
-
     def texts_with(self, feature: int) -> tuple[int, ...]:
-        """The texts holding ``feature``, in order, read off its bits once and kept (tuples of ints,
-        which the garbage collector stops tracking after its first pass over them)."""
+        """The texts holding ``feature``, in order, found once and kept (tuples of ints, which the
+        garbage collector stops tracking after its first pass over them). Found by searching the
+        texts' bytes for the feature's id (in C), not by mapping every feature of every text: a
+        question reads the texts of a handful of features per candidate."""
         out = self._with.get(feature)
         if out is None:
-            mask = self.text_masks.get(feature, 0)
+            texts, starts = self._texts, self._starts
+            if self._raw is None:
+                self._raw = texts.tobytes()
+            raw, size = self._raw, texts.itemsize
+            needle = feature.to_bytes(size, sys.byteorder)
             found = []
-            while mask:  # one bit per text
-                low = mask & -mask
-                found.append(low.bit_length() - 1)
-                mask ^= low
+            at = raw.find(needle)
+            while at != -1:
+                if at % size == 0:  # a whole value, not bytes straddling two
+                    i = at // size
+                    t = bisect_right(starts, i) - 1
+                    if t >= 0 and i < starts[t] + texts[starts[t] - 1]:  # an id of text t, not a length
+                        found.append(t)
+                at = raw.find(needle, at + 1)
             out = self._with[feature] = tuple(found)
         return out
 
