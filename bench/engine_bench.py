@@ -108,7 +108,7 @@ def measure(label: str, kb: KnowledgeBase, questions, repeats: int, trace: bool 
         f"p99 {percentile(ours, 99) / percentile(theirs, 99):.2f}"
     )
 
-    in_scope = [q for q in questions if q.id and q.id in engine.index.entries_by_id]
+    in_scope = [q for q in questions if q.id and engine.index.entry(q.id) is not None]
     if not in_scope:
         return
     top1 = sum(engine.ask(q.q).entry_id == q.id for q in in_scope) / len(in_scope)
