@@ -195,7 +195,7 @@ def cmd_commune_export(args: argparse.Namespace) -> int:
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
     from bot.engine.snapshot import Stats, open_index
-    from bot.knowledge.loader import entry_digests, fingerprint, load_or_raise
+    from bot.knowledge.loader import entry_digests, fingerprints, load_or_raise
     from bot.knowledge.store import build
     from bot.storage.db import DB_FILE, connect
 
@@ -203,8 +203,8 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
     kb = load_or_raise(root, _learned(args))
     path = _data(args) / DB_FILE
     db = connect(path)
-    current = fingerprint(root, _learned(args))
-    build(db, kb, current, entry_digests(root))
+    current, folder = fingerprints(root, _learned(args))
+    build(db, kb, current, entry_digests(root), folder=folder)
     stats = Stats()
     open_index(kb, db, stats, current)
     print(f"built {path}: {len(kb.entries)} entries; index: {stats.analysed} analysed, {stats.reused} unchanged")

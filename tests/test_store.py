@@ -10,8 +10,10 @@ import pytest
 import yaml
 
 import bot.knowledge.loader as loader
+import bot.knowledge.store as store
 from bot.engine.snapshot import Stats, open_index
 from bot.knowledge.loader import load
+from bot.knowledge.schema import Entry
 from bot.knowledge.store import open_knowledge, prefix_search, read, stored_fingerprint
 from bot.storage.db import connect
 
@@ -47,6 +49,8 @@ def same_as_yaml(db, knowledge, data) -> None:
     assert served.ids() == [e.id for e in fresh.entries]
     assert list(served.entries) == list(fresh.entries)
     assert served.learned == fresh.learned
+    # the search index (updated row by row after an edit) holds exactly the stored rows' text
+    db.execute("insert into entries_fts(entries_fts, rank) values('integrity-check', 1)")
 
 
 def edit(path, ident, change) -> None:
@@ -103,8 +107,9 @@ def test_a_removed_and_an_added_file_leave_and_join(knowledge_copy, tmp_path, pa
     assert set(prefix_search(db, "mien dong")) & set(ids)
 
 
-def test_a_learned_question_reads_no_entry_file_and_is_found(knowledge_copy, tmp_path, parsed):
-    """The unanswered queue's attach path: only the learned file changed."""
+def test_a_learned_question_reads_no_entry_file_and_is_found(knowledge_copy, tmp_path, parsed, monkeypatch):
+    """The unanswered queue's attach path: only the learned file changed — no entry file read, and
+    of the stored entries only the one the question was attached to decoded."""
     data = tmp_path / "data"
     start(knowledge_copy, data)
     parsed.clear()
@@ -114,12 +119,24 @@ def test_a_learned_question_reads_no_entry_file_and_is_found(knowledge_copy, tmp
         ),
         encoding="utf-8",
     )
+    decoded: list[str] = []
+    validate = Entry.model_validate_json
+    monkeypatch.setattr(Entry, "model_validate_json", lambda raw: decoded.append(raw) or validate(raw))
+    monkeypatch.setattr(store, "_unchanged", lambda *a: pytest.fail("the stored entries were all read again"))
     db, _kb, stats = start(knowledge_copy, data)
     assert parsed == [] and stats.analysed == 1
+    assert decoded and all('"id":"service.death-registration"' in raw for raw in decoded)
     same_as_yaml(db, knowledge_copy, data)
     assert prefix_search(db, "xabuzo") == ["service.death-registration"]
     texts = [r["text"] for r in db.query("select text from questions where origin = 'learned'")]
     assert texts == ["giấy báo tử cho ông ngoại xabuzo"]
+    (data / "learned.yaml").write_text(  # the question taken back, another attached
+        yaml.safe_dump({"service.death-registration": {"vi": ["khai tử qivuxe"]}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    db, _kb, _stats = start(knowledge_copy, data)
+    same_as_yaml(db, knowledge_copy, data)
+    assert prefix_search(db, "xabuzo") == [] and prefix_search(db, "qivuxe") == ["service.death-registration"]
 
 
 def test_an_edit_that_breaks_the_base_serves_the_last_good_build(knowledge_copy, tmp_path, caplog):

@@ -140,12 +140,23 @@ def entry_digests(root: Path) -> dict[str, str]:
 
 def fingerprint(root: Path, learned: Path | None = None) -> str:
     """A hash of every knowledge file's name and bytes: the store rebuilds when it changes."""
+    return fingerprints(root, learned)[0]
+
+
+def fingerprints(root: Path, learned: Path | None = None) -> tuple[str, str]:
+    """The :func:`fingerprint` with the bot's ``learned`` file, and the same without it (the knowledge
+    folder alone: when only this one changed, an officer attached a question), in one read."""
     digest = hashlib.sha256()
+    folder = digest.copy()
     for path in source_files(root, learned):
+        if path == learned:
+            folder = digest.copy()
         digest.update(path.name.encode() if path == learned else path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
-    return digest.hexdigest()
+    if learned is None or not learned.is_file():
+        folder = digest.copy()
+    return digest.hexdigest(), folder.hexdigest()
 
 
 def _format_validation(err: ValidationError) -> str:
@@ -215,13 +226,14 @@ def load(
     for path in sorted((root / ENTRIES_DIR).glob("*.yaml")):
         key = path.relative_to(root).as_posix()
         if stored is not None and key in stored:
+            where = rel(path)
             for kept_id, kept_line, raw in stored[key]:
                 if kept_id in seen:
                     kb.problems.append(
-                        Problem(rel(path), kept_line, kept_id, f"duplicate id (first defined in {seen[kept_id]})")
+                        Problem(where, kept_line, kept_id, f"duplicate id (first defined in {seen[kept_id]})")
                     )
                     continue
-                seen[kept_id] = f"{rel(path)}:{kept_line}"
+                seen[kept_id] = f"{where}:{kept_line}"
                 entries.append(raw)
                 ids_in_order.append(kept_id)
                 related[kept_id] = list(json.loads(raw).get("related", []))
@@ -266,12 +278,7 @@ def load(
                 kb.problems.append(Problem(where[0], int(where[1]), ident, f"unknown related id {other!r}"))
     kb.lexicon = _load_model(root / LEXICON_FILE, root, Lexicon, kb.problems) or Lexicon()
     kb.commune = _load_model(root / COMMUNE_FILE, root, Commune, kb.problems) or Commune()
-    kb.learned = _load_learned(root / LEARNED_FILE, root, ids, kb.problems)
-    if learned is not None:
-        for ident, langs in _load_learned(learned, learned.parent, ids, kb.problems).items():
-            mine = kb.learned.setdefault(ident, {})
-            for lang, questions in langs.items():
-                mine.setdefault(lang, []).extend(q for q in questions if q not in mine.get(lang, []))
+    kb.learned = load_learned(root, learned, ids, kb.problems)
     kb.calibration = _load_calibration(root / CALIBRATION_FILE, root, kb.problems)
     kb.training = _load_model(root / TRAINING_FILE, root, Training, kb.problems) or Training()
     kb.fields = _load_model(root / FIELDS_FILE, root, FieldWords, kb.problems) or FieldWords()
@@ -386,6 +393,20 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
             break
         line = node.start_mark.line + 1
     return line
+
+
+def load_learned(
+    root: Path, learned: Path | None, ids: set[str], problems: list[Problem]
+) -> dict[str, dict[str, list[str]]]:
+    """The questions learnt for the entries ``ids``: knowledge/learned.yaml, then the bot's own
+    ``learned`` file (officers attach failed questions to entries) merged into it."""
+    out = _load_learned(root / LEARNED_FILE, root, ids, problems)
+    if learned is not None:
+        for ident, langs in _load_learned(learned, learned.parent, ids, problems).items():
+            mine = out.setdefault(ident, {})
+            for lang, questions in langs.items():
+                mine.setdefault(lang, []).extend(q for q in questions if q not in mine.get(lang, []))
+    return out
 
 
 def _load_learned(path: Path, root: Path, ids: set[str], problems: list[Problem]) -> dict[str, dict[str, list[str]]]:
