@@ -9,13 +9,16 @@ import logging
 import pytest
 import yaml
 
+import bot.engine.snapshot as snapshot
 import bot.knowledge.loader as loader
 import bot.knowledge.store as store
+from bot.engine.index import Index
 from bot.engine.snapshot import Stats, open_index
 from bot.knowledge.loader import load
 from bot.knowledge.schema import Entry
 from bot.knowledge.store import open_knowledge, prefix_search, read, stored_fingerprint
 from bot.storage.db import connect
+from tests.test_snapshot import shape
 
 
 @pytest.fixture
@@ -123,9 +126,18 @@ def test_a_learned_question_reads_no_entry_file_and_is_found(knowledge_copy, tmp
     validate = Entry.model_validate_json
     monkeypatch.setattr(Entry, "model_validate_json", lambda raw: decoded.append(raw) or validate(raw))
     monkeypatch.setattr(store, "_unchanged", lambda *a: pytest.fail("the stored entries were all read again"))
-    db, _kb, stats = start(knowledge_copy, data)
-    assert parsed == [] and stats.analysed == 1
+    hashed: list[int] = []
+    hashes = snapshot._hashes
+    monkeypatch.setattr(
+        snapshot, "_hashes", lambda kb, only=None: hashed.append(len(only or kb.ids())) or hashes(kb, only)
+    )
+    db, kb, stats = start(knowledge_copy, data)
+    assert parsed == [] and stats.analysed == 1 and hashed == [1]  # the index re-hashed that entry alone
     assert decoded and all('"id":"service.death-registration"' in raw for raw in decoded)
+    # and what the snapshot now holds is the index of the base with that question
+    assert shape(open_index(kb, db, Stats(), stored_fingerprint(db))) == shape(
+        Index(load(knowledge_copy, data / "learned.yaml"))
+    )
     same_as_yaml(db, knowledge_copy, data)
     assert prefix_search(db, "xabuzo") == ["service.death-registration"]
     texts = [r["text"] for r in db.query("select text from questions where origin = 'learned'")]

@@ -72,11 +72,14 @@ def entry_hash(entry: Entry | bytes, learned: dict[str, list[str]]) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def _hashes(kb: KnowledgeBase) -> list[str]:
-    """Every entry's hash, in order; those read from the store as JSON hashed as read (unvalidated)."""
+def _hashes(kb: KnowledgeBase, only: Collection[int] | None = None) -> list[str]:
+    """Every entry's hash (or those at the positions ``only``), in order; those read from the store as
+    JSON hashed as read (unvalidated)."""
     raw = kb.entries.raw if isinstance(kb.entries, LazyEntries) else None
     out = []
     for i, ident in enumerate(kb.ids()):
+        if only is not None and i not in only:
+            continue
         data = raw(i) if raw is not None else None
         out.append(entry_hash(data.encode() if data is not None else kb.entries[i], kb.learned.get(ident, {})))
     return out
@@ -435,7 +438,16 @@ def _incremental(
     counts = json.loads(blobs["counts"])
     names = _names(db, len(kb.entries))
     stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
-    hashes = _hashes(kb)
+    since = kb.changed_since
+    if since is not None and since[0] and meta.get("fingerprint") == since[0] and set(stored) == set(kb.ids()):
+        # the snapshot is of the store just before a change the store names: only those entries hashed
+        ids = kb.ids()
+        hashes = [stored[ident] for ident in ids]
+        named = [pos for pos, ident in enumerate(ids) if ident in since[1]]
+        for pos, h in zip(named, _hashes(kb, set(named)), strict=True):
+            hashes[pos] = h
+    else:
+        hashes = _hashes(kb)
     changed = [pos for pos, (ident, h) in enumerate(zip(kb.ids(), hashes, strict=True)) if stored.get(ident) != h]
     gone = set(stored) - set(kb.ids())
 

@@ -92,6 +92,9 @@ class KnowledgeBase:
     fields: FieldWords = field(default_factory=FieldWords)  # words asking for one part of an answer
     #: where each entry was read: its file (relative to the knowledge folder: "entries/x.yaml"), line
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: (the store's fingerprint this base was derived from, the ids changed since), when the store
+    #: knows exactly what changed (an officer's attach): the index re-hashes those entries only
+    changed_since: tuple[str, frozenset[str]] | None = None
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}

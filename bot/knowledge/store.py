@@ -230,7 +230,9 @@ def _relearn(
     when the learned file has a problem: the full path reports it)."""
     if learned is None or not db.table("kb_meta").exists():
         return None
-    meta = dict(db.execute("select key, value from kb_meta where key in ('folder', 'learned')").fetchall())
+    meta = dict(
+        db.execute("select key, value from kb_meta where key in ('folder', 'learned', 'fingerprint')").fetchall()
+    )
     if meta.get("folder") != folder or "learned" not in meta:
         return None
     kb = read(db)
@@ -252,6 +254,7 @@ def _relearn(
         _fts(db, "insert", f"id in ({marks})", changed)
         updates = {"fingerprint": current, "learned": json.dumps(kb.learned, ensure_ascii=False)}
         db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in updates.items()), pk="key", replace=True)
+    kb.changed_since = (str(meta.get("fingerprint", "")), frozenset(changed))
     log.info("knowledge store: learned questions of %d entries updated", len(changed))
     return kb
 
