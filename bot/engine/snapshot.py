@@ -441,9 +441,8 @@ def _incremental(
     since = kb.changed_since
     if since is not None and since[0] and meta.get("fingerprint") == since[0] and set(stored) == set(kb.ids()):
         # the snapshot is of the store just before a change the store names: only those entries hashed
-        ids = kb.ids()
-        hashes = [stored[ident] for ident in ids]
-        named = [pos for pos, ident in enumerate(ids) if ident in since[1]]
+        hashes = [stored[ident] for ident in kb.ids()]
+        named = [pos for pos, ident in enumerate(kb.ids()) if ident in since[1]]
         for pos, h in zip(named, _hashes(kb, set(named)), strict=True):
             hashes[pos] = h
     else:
