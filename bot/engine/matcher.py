@@ -299,7 +299,10 @@ class Matcher:
                 ranking.reading = turned  # the whole question, not a part of it: the rest is set aside
                 return self._backfill(ranking, whole_ranking, limit)
         agreeing = {s.index for s in best.scored[:2]}
+        words = tokens(text)
         for reading in self.readings(text)[1:]:
+            if tokens(reading) == words:  # two clauses joined again: the whole message, ranked already
+                continue
             ranking = self.rank(reading, limit, lang, only=agreeing)
             if not ranking.scored:
                 continue
