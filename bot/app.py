@@ -80,7 +80,7 @@ class Core:
 
     def reload(self) -> None:
         """Re-read the knowledge (after an officer attached a question): takes effect at once."""
-        kb = open_knowledge(self.knowledge_root, self.db, self.learned_path)
+        kb = open_knowledge(self.knowledge_root, self.db, self.learned_path, previous=self.kb)
         engine = _engine(kb, self.db)
         self.kb, self.engine = kb, engine
         self.local = LocalDetails(self.db, kb.commune)

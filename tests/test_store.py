@@ -151,6 +151,22 @@ def test_a_learned_question_reads_no_entry_file_and_is_found(knowledge_copy, tmp
     assert prefix_search(db, "xabuzo") == [] and prefix_search(db, "qivuxe") == ["service.death-registration"]
 
 
+def test_a_reload_after_an_attach_reuses_the_entries_the_bot_serves(knowledge_copy, tmp_path):
+    data = tmp_path / "data"
+    db = connect(data / "bot.db")
+    served = open_knowledge(knowledge_copy, db, data / "learned.yaml")
+    attached = {"service.death-registration": {"vi": ["giấy báo tử cho ông ngoại xabuzo"]}}
+    (data / "learned.yaml").write_text(yaml.safe_dump(attached, allow_unicode=True), encoding="utf-8")
+    reloaded = open_knowledge(knowledge_copy, db, data / "learned.yaml", previous=served)
+    assert reloaded.entries is served.entries and reloaded.learned == attached and served.learned == {}
+    same_as_yaml(db, knowledge_copy, data)
+    # a base the store has moved on from (another process rebuilt it) is not reused
+    (data / "learned.yaml").write_text("{}", encoding="utf-8")
+    again = open_knowledge(knowledge_copy, db, data / "learned.yaml", previous=served)
+    assert again.entries is not served.entries and again.learned == {}
+    same_as_yaml(db, knowledge_copy, data)
+
+
 def test_an_edit_that_breaks_the_base_serves_the_last_good_build(knowledge_copy, tmp_path, caplog):
     data = tmp_path / "data"
     _db, before, _stats = start(knowledge_copy, data)

@@ -95,6 +95,9 @@ class KnowledgeBase:
     #: (the store's fingerprint this base was derived from, the ids changed since), when the store
     #: knows exactly what changed (an officer's attach): the index re-hashes those entries only
     changed_since: tuple[str, frozenset[str]] | None = None
+    #: the store's fingerprint when this base was read from it or built into it ("" for a base loaded
+    #: only from the files): a reload may reuse the entries of a base that is the store's current one
+    store_print: str = ""
 
     def by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import sqlite_utils
@@ -190,18 +191,23 @@ def read(db: sqlite_utils.Database) -> KnowledgeBase:
         topics=[Topic.model_validate(t) for t in json.loads(meta.get("topics", "[]"))],
         indicators=[Indicator.model_validate(i) for i in json.loads(meta.get("indicators", "[]"))],
         fields=FieldWords.model_validate_json(meta.get("fields", "{}")),
+        store_print=str(meta.get("fingerprint", "")),
     )
 
 
-def open_knowledge(root: Path, db: sqlite_utils.Database, learned: Path | None = None) -> KnowledgeBase:
+def open_knowledge(
+    root: Path, db: sqlite_utils.Database, learned: Path | None = None, previous: KnowledgeBase | None = None
+) -> KnowledgeBase:
     """The current knowledge base: from the store when up to date, else rebuilt from YAML.
+    ``previous``: the base a running bot serves (a reload), whose entries are reused when only the
+    learned file changed since it was read.
 
     When the YAML has problems and an older build exists, that build is served and the
     problems are logged; with no build to fall back on, KnowledgeError is raised."""
     current, folder = fingerprints(root, learned)
     if stored_fingerprint(db) == current:
         return read(db)
-    relearnt = _relearn(db, root, learned, current, folder)
+    relearnt = _relearn(db, root, learned, current, folder, previous)
     if relearnt is not None:
         return relearnt
     digests = entry_digests(root)
@@ -217,12 +223,18 @@ def open_knowledge(root: Path, db: sqlite_utils.Database, learned: Path | None =
             return read(db)
         raise KnowledgeError(kb.problems)
     build(db, kb, current, digests, set(stored), folder)
+    kb.store_print = current
     log.info("knowledge store rebuilt: %d entries (%d files read again)", len(kb.entries), len(digests) - len(stored))
     return kb
 
 
 def _relearn(
-    db: sqlite_utils.Database, root: Path, learned: Path | None, current: str, folder: str
+    db: sqlite_utils.Database,
+    root: Path,
+    learned: Path | None,
+    current: str,
+    folder: str,
+    previous: KnowledgeBase | None = None,
 ) -> KnowledgeBase | None:
     """When only the bot's learned file changed since the store was built (an officer attached a
     question): the stored base with the new learned questions, and only the rows whose learned
@@ -235,7 +247,11 @@ def _relearn(
     )
     if meta.get("folder") != folder or "learned" not in meta:
         return None
-    kb = read(db)
+    stored_print = str(meta.get("fingerprint", ""))
+    if previous is not None and previous.store_print and previous.store_print == stored_print:
+        kb = replace(previous, problems=[], changed_since=None)  # its entries as they are (validated ones too)
+    else:
+        kb = read(db)
     problems: list = []
     kb.learned = load_learned(root, learned, set(kb.ids()), problems)
     if problems:
@@ -254,7 +270,8 @@ def _relearn(
         _fts(db, "insert", f"id in ({marks})", changed)
         updates = {"fingerprint": current, "learned": json.dumps(kb.learned, ensure_ascii=False)}
         db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in updates.items()), pk="key", replace=True)
-    kb.changed_since = (str(meta.get("fingerprint", "")), frozenset(changed))
+    kb.changed_since = (stored_print, frozenset(changed))
+    kb.store_print = current
     log.info("knowledge store: learned questions of %d entries updated", len(changed))
     return kb
 
