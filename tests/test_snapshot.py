@@ -4,6 +4,7 @@ edited entries analysed again, and a stale or broken snapshot rebuilt with one l
 from __future__ import annotations
 
 import heapq
+import json
 import logging
 from array import array
 from dataclasses import replace
@@ -264,6 +265,44 @@ def test_a_large_base_edited_in_place_moves_only_the_edited_postings(knowledge_c
     assert stats.reused == len(entries) and postings(again) == postings(fresh)
 
 
+def test_an_edit_in_place_writes_which_entries_moved_not_the_postings(knowledge_copy, db, monkeypatch):
+    """A large base's stored postings (16 MB at 10,000 entries) stay as they are through a few edits:
+    the snapshot notes which entries moved and what the postings hold for them, and each load moves
+    them; past EDITED_IN_PLACE moved entries the postings are written whole again."""
+    import bot.engine.snapshot as snapshot
+
+    monkeypatch.setattr(Index, "LARGE", 0)
+    monkeypatch.setattr(snapshot, "EDITED_IN_PLACE", 3)
+    kb = load(knowledge_copy)
+    open_index(kb, db, Stats(), "print-0")
+    stored = lambda key: db.execute(f"select value from {snapshot.BLOBS} where key = ?", [key]).fetchone()
+    postings_blob = stored("ids")[0]
+    entries = list(kb.entries)
+
+    def edit(pos: int, word: str, print_: str) -> Index:
+        entries[pos] = entries[pos].model_copy(update={"keywords": [*kb.entries[pos].keywords[1:], word]})
+        index = open_index(
+            KnowledgeBase(list(entries), kb.lexicon, kb.commune, {}, [], kb.calibration), db, Stats(), print_
+        )
+        fresh = Index(KnowledgeBase(list(entries), kb.lexicon, kb.commune, {}, [], kb.calibration))
+        assert postings(index) == postings(fresh) and shape(index) == shape(fresh)
+        reopened = open_index(
+            KnowledgeBase(list(entries), kb.lexicon, kb.commune, {}, [], kb.calibration), db, Stats(), print_
+        )
+        assert postings(reopened) == postings(fresh)  # a start: the stored postings, moved at load
+        return index
+
+    edit(3, "vokatu", "print-1")
+    edit(40, "zimelo", "print-2")
+    edit(3, "kapiro", "print-3")  # the same entry again: the postings still hold its first keywords
+    assert stored("ids")[0] == postings_blob and set(json.loads(stored(snapshot.MOVED)[0])) == {"3", "40"}
+    index = edit(20, "wuneta", "print-4")
+    assert stored("ids")[0] == postings_blob  # three moved: still within EDITED_IN_PLACE
+    assert postings(index)["kapiro"] == [3] and "vokatu" not in postings(index)
+    edit(55, "solebu", "print-5")  # a fourth: the postings are written as the rows now are
+    assert stored("ids")[0] != postings_blob and stored(snapshot.MOVED) is None
+
+
 def test_a_large_base_with_many_entries_edited_rebuilds_its_postings_from_the_rows(knowledge_copy, db, monkeypatch):
     """Past a few edited entries, moving each one's postings costs more than sorting them all anew
     (at 10,000 entries edited: 40 s against 1 s): the rows are read from the store one by one."""
@@ -369,6 +408,13 @@ def test_broken_whole_index_arrays_are_rebuilt_with_one_log_line(kb, db, caplog)
     index = open_index(kb, db, stats := Stats(), "print-1")
     assert stats.analysed == 0 and shape(index) == shape(Index(kb))
     assert db["index_blobs"].count == 4  # …and write them for the next start
+    for moved in ('{"3": [999999]}', "not json"):  # moved entries the stored postings do not hold
+        db["index_blobs"].insert({"key": "moved", "value": moved.encode()}, pk="key", replace=True)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="bot.engine.snapshot"):
+            index = open_index(kb, db, stats := Stats(), "print-1")
+        assert stats.rebuilt == "unreadable" and len(caplog.records) == 1 and shape(index) == shape(Index(kb))
+        assert db["index_blobs"].count == 4
 
 
 def test_a_large_base_sums_with_numpy_and_ranks_exactly_as_the_walk(kb, monkeypatch):

@@ -42,7 +42,7 @@ from bot.knowledge.schema import Entry
 
 log = logging.getLogger(__name__)
 
-FORMAT = "3"
+FORMAT = "4"
 #: the code whose output a snapshot holds: a change to any of these files invalidates it
 _CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -52,6 +52,10 @@ BLOB_KEYS = ("order", "counts", "offsets", "ids")
 #: feature and entry); more, and the postings are rebuilt from the rows (a numpy sort, ~1 s at 10k
 #: entries, where moving 10,000 entries' postings took 40 s)
 EDITED_IN_PLACE = 64
+#: the blob of the entries edited in place since the postings blobs were written: position → the
+#: feature ids the stored postings hold for it. Applied at load (Compact.edited), so an edit writes its
+#: rows and this, not the postings (16 MB at 10,000 entries); rewritten whole past EDITED_IN_PLACE
+MOVED = "moved"
 
 
 def code_digest() -> str:
@@ -417,7 +421,7 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
             stats.analysed += 1
     gone = set(rows) - {e.id for e in kb.entries}
     stale = changed or gone or not meta or (fingerprint and meta.get("fingerprint") != fingerprint)
-    if stale or not db.table(BLOBS).exists() or db.table(BLOBS).count != len(BLOB_KEYS):  # (older ones lack them)
+    if stale or _stored_blobs(db) is None:  # (older snapshots lack the blobs)
         hashes = [h or entry_hash(e, kb.learned.get(e.id, {})) for e, h in zip(kb.entries, hashes, strict=True)]
         meta = {"format": FORMAT, "code": code, "lexicon": lexicon, "ambiguous": ambiguous}
         meta["fingerprint"] = fingerprint or ""
@@ -494,18 +498,26 @@ def _incremental(
         given[pos] = (_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"]))
     order = kb.ids()
     same_order = json.loads(blobs["order"]) == order
+    moved = _moved(blobs)
+    overlay: dict[int, array] | None = None  # what the stored postings hold for the entries edited in place
     if changed and not gone and same_order and len(kb.entries) >= Index.LARGE and len(changed) <= EDITED_IN_PLACE:
         # entries edited in place in a large base: the other rows stay in the store until a question
-        # needs them, and only the edited entries' postings move
+        # needs them, and only the edited entries' postings move — at load, from the stored postings
+        # (an edit writes which entries moved, not the postings, until EDITED_IN_PLACE have)
         compact_rows = _rows(db, order, dict(zip(order, hashes, strict=True)), given)
-        offsets, ids = _postings(blobs, names)
-        before = {pos: _array(old[kb.entries[pos].id][1]) + _array(old[kb.entries[pos].id][2]) for pos in changed}
+        offsets, ids = _postings(blobs, names, grown=bool(moved))
+        overlay = dict(moved)
+        for pos in changed:
+            if pos not in overlay:  # as the stored postings hold it: the row before this edit
+                overlay[pos] = _array(old[kb.entries[pos].id][1]) + _array(old[kb.entries[pos].id][2])
         grown = table.names(names, db.conn)
-        compact = Compact.edited(Compact(names, offsets, ids, compact_rows), grown, compact_rows, before)
+        compact = Compact.edited(Compact(names, offsets, ids, compact_rows), grown, compact_rows, overlay)
+        if len(overlay) > EDITED_IN_PLACE:
+            overlay = None  # too many moved: the postings written whole again, as they now are
     elif not changed and not gone and same_order:  # the same entries under other files' fingerprint (or
         # none given): the stored postings and rows hold
-        offsets, ids = _postings(blobs, names)
-        compact = Compact(names, offsets, ids, _rows(db, order, dict(zip(order, hashes, strict=True))))
+        compact = _stored_compact(blobs, names, _rows(db, order, dict(zip(order, hashes, strict=True))))
+        overlay = moved or None  # (nothing written: the blobs stay as they are)
     else:  # entries added, removed, moved or many edited: the postings rebuilt from every row (a large
         # base's read one by one from the store, not kept)
         by_id = dict(zip(order, hashes, strict=True))
@@ -519,7 +531,10 @@ def _incremental(
                 db.table(ENTRIES).upsert_all(written, pk="id", batch_size=500)
             for ident in gone:
                 db.table(ENTRIES).delete_where("id = ?", [ident])
-            _write_blobs(db, _blobs(kb, counts, compact))
+            if overlay is not None:  # the stored postings stay; which entries moved, and the counts
+                _write_blobs(db, {"counts": _counts_blob(counts)}, overlay)
+            else:
+                _write_blobs(db, _blobs(kb, counts, compact))
         if meta.get("fingerprint") != (fingerprint or ""):
             db.table(META).insert_all([{"key": "fingerprint", "value": fingerprint or ""}], pk="key", replace=True)
     stats.analysed, stats.reused = len(changed), len(kb.entries) - len(changed)
@@ -527,19 +542,38 @@ def _incremental(
 
 
 def _stored_blobs(db: sqlite_utils.Database) -> dict[str, bytes] | None:
-    """The whole-index blobs (order, counts, postings), or None when the snapshot lacks them."""
+    """The whole-index blobs (order, counts, postings, and which entries moved since the postings
+    were written), or None when the snapshot lacks them."""
     if not db.table(BLOBS).exists():
         return None
     blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
-    return blobs if set(blobs) == set(BLOB_KEYS) else None
+    return blobs if set(BLOB_KEYS) <= set(blobs) <= {*BLOB_KEYS, MOVED} else None
 
 
-def _postings(blobs: dict[str, bytes], names: Sequence[str]) -> tuple[array, array]:
-    """The stored postings (CSR offsets and entry ids), checked against the feature table."""
+def _moved(blobs: dict[str, bytes]) -> dict[int, array]:
+    """Position → the feature ids the stored postings hold for it, for the entries edited in place
+    since the postings were written (none when they are as the rows are)."""
+    found = json.loads(blobs[MOVED]) if MOVED in blobs else {}
+    return {int(pos): array("I", ids) for pos, ids in found.items()}
+
+
+def _postings(blobs: dict[str, bytes], names: Sequence[str], grown: bool = False) -> tuple[array, array]:
+    """The stored postings (CSR offsets and entry ids), checked against the feature table — which
+    may have grown since, when entries were edited in place (``grown``)."""
     offsets, ids = _array(blobs["offsets"]), _array(blobs["ids"])
-    if len(offsets) != len(names) + 1 or len(ids) != offsets[-1]:
+    fits = len(offsets) <= len(names) + 1 if grown else len(offsets) == len(names) + 1
+    if not fits or not offsets or len(ids) != offsets[-1]:
         raise ValueError("index postings do not fit the features")
     return offsets, ids
+
+
+def _stored_compact(blobs: dict[str, bytes], names: Sequence[str], rows: Sequence[Row]) -> Compact:
+    """The index's arrays as the snapshot holds them: the stored postings, with those of the entries
+    edited in place since they were written moved to where the rows now put them."""
+    moved = _moved(blobs)
+    offsets, ids = _postings(blobs, names, grown=bool(moved))
+    stored = Compact(names, offsets, ids, rows)
+    return Compact.edited(stored, names, rows, moved) if moved else stored
 
 
 def _rows(
@@ -580,27 +614,38 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if set(hashes) != set(order):
         raise ValueError("the stored rows are not those of the entries")
     rows = _rows(db, order, hashes)
-    offsets, ids = _postings(blobs, names)
+    compact = _stored_compact(blobs, names, rows)
     merged = _merged(json.loads(blobs["counts"]))
     taught = learn(kb, [merged])
     if json.dumps(sorted(taught.ambiguous), ensure_ascii=False) != meta.get("ambiguous"):
         return None
-    return Index(kb, [merged], lexicon=taught, compact=Compact(names, offsets, ids, rows))
+    return Index(kb, [merged], lexicon=taught, compact=compact)
 
 
 def _blobs(kb: KnowledgeBase, counts: dict[str, Any], compact: Compact) -> dict[str, bytes]:
     return {
         "order": json.dumps(kb.ids(), ensure_ascii=False).encode(),
-        "counts": json.dumps(counts, ensure_ascii=False, sort_keys=True).encode(),
+        "counts": _counts_blob(counts),
         "offsets": compact.offsets.tobytes(),
         "ids": compact.ids.tobytes(),
     }
 
 
-def _write_blobs(db: sqlite_utils.Database, blobs: dict[str, bytes]) -> None:
+def _counts_blob(counts: dict[str, Any]) -> bytes:
+    return json.dumps(counts, ensure_ascii=False, sort_keys=True).encode()
+
+
+def _write_blobs(db: sqlite_utils.Database, blobs: dict[str, bytes], moved: dict[int, array] | None = None) -> None:
+    """``blobs`` written; with ``moved``, which entries moved since the stored postings were written,
+    without it none (the postings written are as the rows are)."""
+    if moved:
+        listed = {str(pos): list(ids) for pos, ids in sorted(moved.items())}
+        blobs = {**blobs, MOVED: json.dumps(listed).encode()}
     db.table(BLOBS).insert_all(
         ({"key": k, "value": v} for k, v in blobs.items()), pk="key", replace=True, columns={"value": bytes}
     )
+    if not moved and db.table(BLOBS).exists():
+        db.conn.execute(f"delete from {BLOBS} where key = ?", (MOVED,))
 
 
 def _write(
