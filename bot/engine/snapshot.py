@@ -421,7 +421,7 @@ def _open(kb: KnowledgeBase, db: sqlite_utils.Database, stats: Stats, fingerprin
             stats.analysed += 1
     gone = set(rows) - {e.id for e in kb.entries}
     stale = changed or gone or not meta or (fingerprint and meta.get("fingerprint") != fingerprint)
-    if stale or _stored_blobs(db) is None:  # (older snapshots lack the blobs)
+    if stale or not _has_blobs(db):  # (older snapshots lack the blobs)
         hashes = [h or entry_hash(e, kb.learned.get(e.id, {})) for e, h in zip(kb.entries, hashes, strict=True)]
         meta = {"format": FORMAT, "code": code, "lexicon": lexicon, "ambiguous": ambiguous}
         meta["fingerprint"] = fingerprint or ""
@@ -548,6 +548,14 @@ def _stored_blobs(db: sqlite_utils.Database) -> dict[str, bytes] | None:
         return None
     blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
     return blobs if set(BLOB_KEYS) <= set(blobs) <= {*BLOB_KEYS, MOVED} else None
+
+
+def _has_blobs(db: sqlite_utils.Database) -> bool:
+    """The snapshot holds the whole-index blobs (their names only are read)."""
+    if not db.table(BLOBS).exists():
+        return False
+    keys = {str(k) for (k,) in db.conn.execute(f"select key from {BLOBS}")}
+    return set(BLOB_KEYS) <= keys <= {*BLOB_KEYS, MOVED}
 
 
 def _moved(blobs: dict[str, bytes]) -> dict[int, array]:
