@@ -5,7 +5,8 @@
 The fake server runs in a process of its own (as Telegram would). Both bots run the real
 python-telegram-bot Application, polling it, alternately in the same run; the figure that
 matters is the ratio (ours / echo), for each HTTP client (HTTP_CLIENT=aiohttp, the default,
-and httpx). Also prints the time from an update being
+and httpx). Also prints the CPU time per update (less noisy than
+the throughput, which depends on how two processes share the cores), and the time from an update being
 available to its reply reaching the server (p50/p99), under a burst and at a steady pace.
 """
 
@@ -55,13 +56,19 @@ async def replies_for(remote: Remote, chats: set[int], timeout: float = 300) -> 
 
 
 async def burst(remote: Remote, questions: list[str], base: int) -> tuple[float, list[float]]:
-    """Push every question at once; (updates/s, latencies in ms)."""
+    """Push every question at once; (updates/s, latencies in ms). The CPU this process spent on the
+    burst (the bot under test, and this script's own polling, alike for every bot) is added to CPU."""
     chats = list(range(base, base + len(questions)))
+    cpu = time.process_time()
     r = await remote.http.post("/push_many", json=[{"text": q, "user_id": c} for q, c in zip(questions, chats)])
     pushed = r.json()["at"]
     first = await replies_for(remote, set(chats))
+    CPU.append((time.process_time() - cpu) * 1000 / len(questions))
     elapsed = max(first.values()) - pushed
     return len(first) / elapsed, sorted((t - pushed) * 1000 for t in first.values())
+
+
+CPU: list[float] = []  # CPU ms per update of each burst, in the order run
 
 
 async def paced(remote: Remote, questions: list[str], base: int, rate: float) -> list[float]:
@@ -107,6 +114,7 @@ async def main() -> None:
     )
     remote = Remote(int((await server.stdout.readline()).decode()))
     results: dict[str, list] = {"echo": [], "aiohttp": [], "httpx": []}
+    cpu_ms: dict[str, list[float]] = {"echo": [], "aiohttp": [], "httpx": []}
     base = 1_000_000
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -126,6 +134,7 @@ async def main() -> None:
                 await run_app(app, ours)
                 try:
                     results[name].append(await burst(remote, questions, base))
+                    cpu_ms[name].append(CPU[-1])
                     base += len(questions)
                     if name == "aiohttp" and "paced" not in results:
                         results["paced"] = await paced(remote, questions[:150], base, rate=20)
@@ -159,6 +168,14 @@ async def main() -> None:
             f"  {name}: ratio to echo per round {', '.join(f'{x:.2f}' for x in paired)}; "
             f"median {statistics.median(paired):.2f}"
         )
+    echo_cpu = statistics.median(cpu_ms["echo"])
+    print(
+        f"CPU ms per update (this process: bot and polling; median of the rounds): echo {echo_cpu:.2f}, "
+        + ", ".join(
+            f"{name} {statistics.median(cpu_ms[name]):.2f} ({statistics.median(cpu_ms[name]) / echo_cpu:.2f} of echo)"
+            for name in ("aiohttp", "httpx")
+        )
+    )
     print("(burst latencies include queueing behind the other updates)")
     steady = results["paced"]
     print(f"our bot at 20 updates/s, no queue: p50 {p(steady, 50):.0f} ms, p99 {p(steady, 99):.0f} ms update→reply")
