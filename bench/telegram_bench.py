@@ -55,20 +55,17 @@ async def replies_for(remote: Remote, chats: set[int], timeout: float = 300) -> 
     return first
 
 
-async def burst(remote: Remote, questions: list[str], base: int) -> tuple[float, list[float]]:
-    """Push every question at once; (updates/s, latencies in ms). The CPU this process spent on the
-    burst (the bot under test, and this script's own polling, alike for every bot) is added to CPU."""
+async def burst(remote: Remote, questions: list[str], base: int) -> tuple[float, list[float], float]:
+    """Push every question at once; (updates/s, latencies in ms, CPU ms per update this process spent:
+    the bot under test, and this script's own polling, alike for every bot)."""
     chats = list(range(base, base + len(questions)))
     cpu = time.process_time()
     r = await remote.http.post("/push_many", json=[{"text": q, "user_id": c} for q, c in zip(questions, chats)])
     pushed = r.json()["at"]
     first = await replies_for(remote, set(chats))
-    CPU.append((time.process_time() - cpu) * 1000 / len(questions))
+    cpu_ms = (time.process_time() - cpu) * 1000 / len(questions)
     elapsed = max(first.values()) - pushed
-    return len(first) / elapsed, sorted((t - pushed) * 1000 for t in first.values())
-
-
-CPU: list[float] = []  # CPU ms per update of each burst, in the order run
+    return len(first) / elapsed, sorted((t - pushed) * 1000 for t in first.values()), cpu_ms
 
 
 async def paced(remote: Remote, questions: list[str], base: int, rate: float) -> list[float]:
@@ -114,7 +111,6 @@ async def main() -> None:
     )
     remote = Remote(int((await server.stdout.readline()).decode()))
     results: dict[str, list] = {"echo": [], "aiohttp": [], "httpx": []}
-    cpu_ms: dict[str, list[float]] = {"echo": [], "aiohttp": [], "httpx": []}
     base = 1_000_000
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -134,7 +130,6 @@ async def main() -> None:
                 await run_app(app, ours)
                 try:
                     results[name].append(await burst(remote, questions, base))
-                    cpu_ms[name].append(CPU[-1])
                     base += len(questions)
                     if name == "aiohttp" and "paced" not in results:
                         results["paced"] = await paced(remote, questions[:150], base, rate=20)
@@ -146,10 +141,13 @@ async def main() -> None:
         await server.wait()
 
     def rate(name: str) -> float:
-        return sum(r for r, _ in results[name]) / len(results[name])
+        return sum(r for r, _ms, _cpu in results[name]) / len(results[name])
 
     def lat(name: str) -> list[float]:
-        return sorted(x for _, ms in results[name] for x in ms)
+        return sorted(x for _r, ms, _cpu in results[name] for x in ms)
+
+    def cpu(name: str) -> float:
+        return statistics.median(c for _r, _ms, c in results[name])
 
     print(
         f"{args.updates} text updates pushed at once, {args.rounds} paired rounds, alternating; "
@@ -163,18 +161,14 @@ async def main() -> None:
             f"p99 {p(lat(name), 99):.0f} ms; ratio to echo {rate(name) / rate('echo'):.2f}"
         )
     for name in ("aiohttp", "httpx"):
-        paired = sorted(ours / echo for (ours, _), (echo, _) in zip(results[name], results["echo"], strict=True))
+        paired = sorted(ours[0] / echo[0] for ours, echo in zip(results[name], results["echo"], strict=True))
         print(
             f"  {name}: ratio to echo per round {', '.join(f'{x:.2f}' for x in paired)}; "
             f"median {statistics.median(paired):.2f}"
         )
-    echo_cpu = statistics.median(cpu_ms["echo"])
     print(
-        f"CPU ms per update (this process: bot and polling; median of the rounds): echo {echo_cpu:.2f}, "
-        + ", ".join(
-            f"{name} {statistics.median(cpu_ms[name]):.2f} ({statistics.median(cpu_ms[name]) / echo_cpu:.2f} of echo)"
-            for name in ("aiohttp", "httpx")
-        )
+        f"CPU ms per update (this process: bot and polling; median of the rounds): echo {cpu('echo'):.2f}, "
+        + ", ".join(f"{name} {cpu(name):.2f} ({cpu(name) / cpu('echo'):.2f} of echo)" for name in ("aiohttp", "httpx"))
     )
     print("(burst latencies include queueing behind the other updates)")
     steady = results["paced"]

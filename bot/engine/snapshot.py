@@ -517,7 +517,6 @@ def _incremental(
     elif not changed and not gone and same_order:  # the same entries under other files' fingerprint (or
         # none given): the stored postings and rows hold
         compact = _stored_compact(blobs, names, _rows(db, order, dict(zip(order, hashes, strict=True))))
-        overlay = moved or None  # (nothing written: the blobs stay as they are)
     else:  # entries added, removed, moved or many edited: the postings rebuilt from every row (a large
         # base's read one by one from the store, not kept)
         by_id = dict(zip(order, hashes, strict=True))
@@ -547,14 +546,16 @@ def _stored_blobs(db: sqlite_utils.Database) -> dict[str, bytes] | None:
     if not db.table(BLOBS).exists():
         return None
     blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
-    return blobs if set(BLOB_KEYS) <= set(blobs) <= {*BLOB_KEYS, MOVED} else None
+    return blobs if _complete(set(blobs)) else None
 
 
 def _has_blobs(db: sqlite_utils.Database) -> bool:
     """The snapshot holds the whole-index blobs (their names only are read)."""
-    if not db.table(BLOBS).exists():
-        return False
-    keys = {str(k) for (k,) in db.conn.execute(f"select key from {BLOBS}")}
+    return db.table(BLOBS).exists() and _complete({str(k) for (k,) in db.conn.execute(f"select key from {BLOBS}")})
+
+
+def _complete(keys: set[str]) -> bool:
+    """The blobs named ``keys`` are those of a whole index (``moved`` only after edits in place)."""
     return set(BLOB_KEYS) <= keys <= {*BLOB_KEYS, MOVED}
 
 

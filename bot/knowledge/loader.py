@@ -153,16 +153,14 @@ def fingerprints(root: Path, learned: Path | None = None) -> tuple[str, str]:
     """The :func:`fingerprint` with the bot's ``learned`` file, and the same without it (the knowledge
     folder alone: when only this one changed, an officer attached a question), in one read."""
     digest = hashlib.sha256()
-    folder = digest.copy()
+    folder = None  # the digest before the learned file (source_files puts it last)
     for path in source_files(root, learned):
         if path == learned:
             folder = digest.copy()
         digest.update(path.name.encode() if path == learned else path.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
-    if learned is None or not learned.is_file():
-        folder = digest.copy()
-    return digest.hexdigest(), folder.hexdigest()
+    return digest.hexdigest(), (folder or digest).hexdigest()
 
 
 def _format_validation(err: ValidationError) -> str:
