@@ -56,6 +56,8 @@ def engines_built_once_per_knowledge():
             built[key] = build(kb)
         return built[key]
 
+    cached.__wrapped__ = build  # type: ignore[attr-defined]  # (for a test that needs an engine of its own)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(bot.app, "_engine", cached)
         yield
