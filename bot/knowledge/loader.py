@@ -93,7 +93,8 @@ class KnowledgeBase:
     #: where each entry was read: its file (relative to the knowledge folder: "entries/x.yaml"), line
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: (the store's fingerprint this base was derived from, the ids changed since), when the store
-    #: knows exactly what changed (an officer's attach): the index re-hashes those entries only
+    #: knows what changed (an officer's attach; the entries of edited files): the index re-hashes
+    #: those entries only
     changed_since: tuple[str, frozenset[str]] | None = None
     #: the store's fingerprint when this base was read from it or built into it ("" for a base loaded
     #: only from the files): a reload may reuse the entries of a base that is the store's current one

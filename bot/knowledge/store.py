@@ -99,14 +99,14 @@ def build(
     digests: dict[str, str] | None = None,
     kept: set[str] | None = None,
     folder: str = "",
-) -> None:
+) -> frozenset[str] | None:
     """Replace the knowledge tables with ``kb``, in one transaction. ``digests``: the entry files'
     (loader.entry_digests); ``kept``: files whose entries the store already holds as they are
     (``kb`` was loaded with them from the store): only the other files' rows are rewritten.
-    ``folder``: the knowledge folder's fingerprint without the bot's learned file."""
+    ``folder``: the knowledge folder's fingerprint without the bot's learned file. Returns the ids
+    of the entries whose rows were rewritten (None when every row was)."""
     if kept:
-        _update(db, kb, print_, digests or {}, kept, folder)
-        return
+        return _update(db, kb, print_, digests or {}, kept, folder)
     with db.atomic():
         for table in ("entries_fts", "questions", "entries"):
             if db[table].exists():
@@ -117,13 +117,15 @@ def build(
         db.table("entries").enable_fts(["title_vi", "title_en", "search"], tokenize="unicode61", create_triggers=False)
         meta = _meta(kb, print_, digests or {}, folder)
         db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
+    return None
 
 
 def _update(
     db: sqlite_utils.Database, kb: KnowledgeBase, print_: str, digests: dict[str, str], kept: set[str], folder: str
-) -> None:
+) -> frozenset[str]:
     """The rows of the entries read from edited (or new, or removed) files replaced; the kept files'
-    rows stay — but for their search text where their learned questions changed."""
+    rows stay — but for their search text where their learned questions changed. Returns the ids of
+    the entries of those files and of those whose learned questions changed."""
     before = json.loads(str(db.execute("select value from kb_meta where key = 'learned'").fetchone()[0]))
     marks = ",".join("?" * len(kept))
     files = sorted(kept)
@@ -149,6 +151,7 @@ def _update(
         _relearn_rows(db, kb, relearnt)
         meta = _meta(kb, print_, digests, folder)
         db.table("kb_meta").insert_all(({"key": k, "value": v} for k, v in meta.items()), pk="key", replace=True)
+    return frozenset(ident for _pos, ident in [*fresh, *relearnt])
 
 
 def _relearn_rows(db: sqlite_utils.Database, kb: KnowledgeBase, changed: list[tuple[int, str]]) -> None:
@@ -220,6 +223,7 @@ def open_knowledge(
         return relearnt
     digests = entry_digests(root)
     stored = _unchanged(db, digests)
+    before = stored_fingerprint(db)
     kb = load(root, learned, stored)
     if kb.problems:
         if stored_fingerprint(db) is not None:
@@ -230,7 +234,9 @@ def open_knowledge(
             )
             return read(db)
         raise KnowledgeError(kb.problems)
-    build(db, kb, current, digests, set(stored), folder)
+    rewritten = build(db, kb, current, digests, set(stored), folder)
+    if before and rewritten is not None:  # the other entries are those the store held: the index re-hashes these
+        kb.changed_since = (before, rewritten)
     kb.store_print = current
     log.info("knowledge store rebuilt: %d entries (%d files read again)", len(kb.entries), len(digests) - len(stored))
     return kb
