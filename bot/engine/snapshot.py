@@ -42,7 +42,7 @@ from bot.knowledge.schema import Entry
 
 log = logging.getLogger(__name__)
 
-FORMAT = "4"
+FORMAT = "5"  # 5: the feature table's words in a partial index
 #: the code whose output a snapshot holds: a change to any of these files invalidates it
 _CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -56,6 +56,8 @@ EDITED_IN_PLACE = 64
 #: feature ids the stored postings hold for it. Applied at load (Compact.edited), so an edit writes its
 #: rows and this, not the postings (16 MB at 10,000 entries); rewritten whole past EDITED_IN_PLACE
 MOVED = "moved"
+#: a feature that is one word, not a pair "a_b" (the vocabulary)
+_WORD = "instr(feature, '_') = 0"
 
 
 def code_digest() -> str:
@@ -167,8 +169,8 @@ class StoredFeatures(StoredNames):
         return [(str(f), int(i)) for f, i in found if str(f).partition("_")[2].isdigit()]
 
     def unigrams(self) -> list[tuple[str, int]]:
-        query = f"select feature, id from {FEATURES} where instr(feature, '_') = 0 and id < ?"
-        return [(str(f), int(i)) for f, i in self._conn.execute(query, (self._count,))]
+        query = f"select feature, id from {FEATURES} where {_WORD} and id < ?"  # (the partial index's own terms)
+        return self._conn.execute(query, (self._count,)).fetchall()
 
 
 @dataclass
@@ -441,7 +443,7 @@ def _incremental(
         return None
     counts = json.loads(blobs["counts"])
     names = _names(db, len(kb.entries))
-    stored = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
+    stored: dict[str, str] = dict(db.conn.execute(f"select id, hash from {ENTRIES}").fetchall())
     since = kb.changed_since
     if since is not None and since[0] and meta.get("fingerprint") == since[0] and set(stored) == set(kb.ids()):
         # the snapshot is of the store just before a change the store names: only those entries hashed
@@ -619,7 +621,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if order != kb.ids():
         return None
     names = _names(db, len(order))
-    hashes = {str(i): str(h) for i, h in db.conn.execute(f"select id, hash from {ENTRIES}")}
+    hashes: dict[str, str] = dict(db.conn.execute(f"select id, hash from {ENTRIES}").fetchall())
     if set(hashes) != set(order):
         raise ValueError("the stored rows are not those of the entries")
     rows = _rows(db, order, hashes)
@@ -698,6 +700,9 @@ def _write(
         if not db.table(FEATURES).exists():  # (its ids change meaning: a new generation)
             db.table(FEATURES).create({"id": int, "feature": str}, pk="id")
             db.table(FEATURES).create_index(["feature"], unique=True)
+            # the words alone (no pair "a_b"), which a start reads as the vocabulary: found in this
+            # partial index instead of a scan of every feature (at 10,000 entries 1,725 of 313k, 17 → 0.5 ms)
+            db.execute(f"create index {FEATURES}_words on {FEATURES}(id, feature) where {_WORD}")
             meta = {**meta, "features": secrets.token_hex(8)}
         if not db.table(ENTRIES).exists():
             db.table(ENTRIES).create(
