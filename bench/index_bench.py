@@ -43,8 +43,9 @@ from bot.storage.db import connect
 
 root, n, what, db_path = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 kb = load_or_raise(root / "knowledge")
-if n:
-    kb = generated(kb, n)
+if n and what in ("yaml", "memory", "build", "load", "edit"):  # (the others start from the files the "yaml"
+    kb = generated(kb, n)  # step wrote, as the bot does: holding the base in memory too slows their
+    # garbage collector's passes)
 gc.collect()
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 before = rss()

@@ -226,7 +226,7 @@ def open_knowledge(
     before = stored_fingerprint(db)
     kb = load(root, learned, stored)
     if kb.problems:
-        if stored_fingerprint(db) is not None:
+        if before is not None:
             log.error(
                 "knowledge/ has %d problem(s); serving the last good build:\n%s",
                 len(kb.problems),
