@@ -430,7 +430,7 @@ class Candidate:
     or an array per text (at 10,000 entries those made each young-generation pass 50 ms) — and no
     map of every feature to its texts (at 10,000 entries, 60 MB of the 4,096 kept)."""
 
-    __slots__ = ("_accents", "_idf", "_mass", "_norm", "_raw", "_starts", "_texts", "_with", "primary", "secondary")
+    __slots__ = ("_accents", "_idf", "_raw", "_starts", "_texts", "found", "measured", "primary", "secondary")
 
     def __init__(self, row: Row, idf: array) -> None:
         prim, sec, texts, accents = row
@@ -444,10 +444,11 @@ class Candidate:
             starts.append(at + 1)
             at += 1 + texts[at]
         self._starts = starts
-        self._norm: dict[int, float] = {}
-        self._mass: dict[int, float] = {}
+        #: text → its norm and idf mass, for the texts a question touched (norm_mass)
+        self.measured: dict[int, tuple[float, float]] = {}
         self._raw: bytes | None = None  # the texts' ids as bytes, once a feature's texts are looked for
-        self._with: dict[int, tuple[int, ...]] = {}
+        #: feature → the texts holding it, for the features a question looked up (texts_with)
+        self.found: dict[int, tuple[int, ...]] = {}
         self._idf = idf
 
     def text(self, t: int) -> array:
@@ -467,33 +468,32 @@ class Candidate:
         garbage collector stops tracking after its first pass over them). Found by searching the
         texts' bytes for the feature's id (in C), not by mapping every feature of every text: a
         question reads the texts of a handful of features per candidate."""
-        out = self._with.get(feature)
+        out = self.found.get(feature)
         if out is None:
             texts, starts = self._texts, self._starts
             if self._raw is None:
                 self._raw = texts.tobytes()
             raw, size = self._raw, texts.itemsize
             needle = feature.to_bytes(size, sys.byteorder)
-            found = []
+            hits = []
             at = raw.find(needle)
             while at != -1:
                 if at % size == 0:  # a whole value, not bytes straddling two
                     i = at // size
                     t = bisect_right(starts, i) - 1
                     if t >= 0 and i < starts[t] + texts[starts[t] - 1]:  # an id of text t, not a length
-                        found.append(t)
+                        hits.append(t)
                 at = raw.find(needle, at + 1)
-            out = self._with[feature] = tuple(found)
+            out = self.found[feature] = tuple(hits)
         return out
 
     def norm_mass(self, t: int) -> tuple[float, float]:
         """Text t's L2 norm and idf mass (as :class:`IndexedEntry` keeps them)."""
-        norm = self._norm.get(t)
-        if norm is None:
+        found = self.measured.get(t)
+        if found is None:
             values = list(map(self._idf.__getitem__, self.text(t)))  # (map: no generator frame per value)
-            norm = self._norm[t] = math.sqrt(math.fsum(map(pow, values, repeat(2))))
-            self._mass[t] = math.fsum(values)
-        return norm, self._mass[t]
+            found = self.measured[t] = (math.sqrt(math.fsum(map(pow, values, repeat(2)))), math.fsum(values))
+        return found
 
 
 def _numbers(primary: Iterable[str]) -> dict[str, set[str]]:

@@ -376,14 +376,25 @@ class Matcher:
         ]
         scored = []
         # the question's features some entry holds, with what the loop below reads of each
-        ids = [(f, fw, x, "_" in f) for f, fw in weights.items() if (x := fid.get(f)) is not None]
+        # (and its idf, squared, and its weight times idf: what the texts' sums below add per hit)
+        ids = []
+        for f, fw in weights.items():
+            x = fid.get(f)
+            if x is not None:
+                fi = idf[f]
+                ids.append((f, fw, x, "_" in f, fi, fi * fi, fw.weight * fi))
         for i in candidates:
             item = self.index.candidate(i)
             primary, secondary = item.primary, item.secondary
             accents: Container[str] | None = None  # read when a matched feature was typed with accents
             matched = 0.0
-            sure: dict[str, tuple[float, int]] = {}  # feature → how fully it matches (accents, repairs), its id
-            for f, fw, x, pair in ids:
+            # each text's sums over the features it holds: the question's weight times idf, and the idf
+            # (squared) times how fully the feature matches (accents, repairs)
+            dots: defaultdict[int, float] = defaultdict(float)
+            held: defaultdict[int, float] = defaultdict(float)
+            held2: defaultdict[int, float] = defaultdict(float)
+            found = item.found  # (the texts of each feature looked up before: no call)
+            for f, fw, x, pair, fi, fi2, dot in ids:
                 if x in primary:
                     m = 1.0
                 elif x in secondary:
@@ -395,24 +406,22 @@ class Matcher:
                     if not (self._accent_ok(f, fw.accent, accents, typed) if pair else fw.accent in accents):
                         m *= ACCENT_MISMATCH
                 matched += fw.weight * m
-                sure[f] = (m * fw.factor, x)
-            coverage = matched / total
-            dots: defaultdict[int, float] = defaultdict(float)
-            held: defaultdict[int, float] = defaultdict(float)
-            held2: defaultdict[int, float] = defaultdict(float)
-            for f, (m, x) in sure.items():
-                fi = idf[f]
-                dot, share, share2 = weights[f].weight * fi, fi * m, fi * fi * m
-                for t in item.texts_with(x):
+                sure = m * fw.factor
+                share, share2 = fi * sure, fi2 * sure
+                texts = found.get(x)
+                for t in item.texts_with(x) if texts is None else texts:
                     dots[t] += dot
                     held[t] += share
                     held2[t] += share2
+            coverage = matched / total
             closeness = 0.0
             containment = 0.0
             defining = 0.0
             nearest = -1
+            measured = item.measured  # (each text's norm and mass worked out before: no call)
             for t, dot in dots.items():
-                norm, mass = item.norm_mass(t)
+                nm = measured.get(t)
+                norm, mass = item.norm_mass(t) if nm is None else nm
                 cos = dot / (qnorm * norm)
                 share = held[t] / mass
                 if share + cos > containment + closeness:

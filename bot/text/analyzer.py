@@ -76,6 +76,9 @@ class Lexicon:
         #: likely part of a name ("Chu Va": chú / và)
         self.english_stop = {fold_token(t) for word in english_stopwords for t in tokens(clean(str(word)))}
         self.max_phrase = max((len(k) for k in [*self.phrases, *self.stop]), default=1)
+        #: the first words of the synonym and stop phrases: a phrase is looked for only where one starts
+        self._phrase_heads = {k[0] for k in self.phrases}
+        self._stop_heads = {k[0] for k in self.stop}
 
     def learn_content_words(self, accent_keys: dict[str, set[str | None]]) -> None:
         """Tell the lexicon which accented forms the knowledge base uses.
@@ -162,8 +165,9 @@ class Lexicon:
         out: list[Term] = []
         i = 0
         words = [t.folded for t in terms]
+        heads, stop_heads = self._phrase_heads, self._stop_heads
         while i < len(terms):
-            for n in range(min(self.max_phrase, len(terms) - i), 0, -1):
+            for n in range(min(self.max_phrase, len(terms) - i) if words[i] in heads else 0, 0, -1):
                 key = tuple(words[i : i + n])
                 if key in self.phrases:
                     typed = min(t.scale for t in terms[i : i + n]) * n
@@ -177,7 +181,7 @@ class Lexicon:
         words = [t.folded for t in out]
         i = 0
         while i < len(out):
-            for n in range(min(self.max_phrase, len(out) - i), 1, -1):
+            for n in range(min(self.max_phrase, len(out) - i) if words[i] in stop_heads else 0, 1, -1):
                 if tuple(words[i : i + n]) in self.stop:
                     i += n
                     break
