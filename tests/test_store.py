@@ -82,10 +82,13 @@ def test_an_edited_file_is_the_only_one_read_again(knowledge_copy, tmp_path, par
     monkeypatch.setattr(
         snapshot, "_hashes", lambda kb, only=None: hashed.append(len(only or kb.ids())) or hashes(kb, only)
     )
-    db, _kb, stats = start(knowledge_copy, data)
+    db, kb, stats = start(knowledge_copy, data)
     assert parsed == ["service.yaml"]
     assert stats.analysed == 1 and not stats.rebuilt  # and the index re-analyses the one entry…
     assert hashed == [len(yaml.safe_load(service.read_text(encoding="utf-8")))]  # …hashing that file's entries only
+    assert shape(open_index(kb, db, Stats(), stored_fingerprint(db))) == shape(
+        Index(load(knowledge_copy, data / "learned.yaml"))
+    )  # and what the snapshot now holds is the index of the edited base
     same_as_yaml(db, knowledge_copy, data)
     assert prefix_search(db, "tabong") == ["service.birth-registration"]
     parsed.clear()
