@@ -376,9 +376,10 @@ def test_a_large_base_reads_an_entry_s_row_only_when_a_question_needs_it(kb, db,
     assert Engine(kb, cal, again).ask("lam cccd o dau").entry_id == eager.ask("lam cccd o dau").entry_id
 
 
-def test_a_large_base_reads_its_words_from_their_own_index_not_every_feature(kb, db, monkeypatch):
+def test_a_large_base_reads_its_words_and_hashes_from_their_own_indexes(kb, db, monkeypatch):
     """The vocabulary (typo repair's) of a large base opened from the store is that of the index built
-    in memory, read through the feature table's partial index of words — not a scan of every pair."""
+    in memory, read through the feature table's partial index of words — not a scan of every pair — and
+    the entries' hashes through an index of them, not the rows' pages (their arrays)."""
     monkeypatch.setattr(Index, "LARGE", 0)
     open_index(kb, db, Stats(), "print-1")
     statements: list[str] = []
@@ -386,9 +387,14 @@ def test_a_large_base_reads_its_words_from_their_own_index_not_every_feature(kb,
     index = open_index(kb, db, Stats(), "print-1")
     db.conn.set_trace_callback(None)
     assert index.vocab == Index(kb).vocab
+
+    def plan(query: str) -> str:
+        return " ".join(str(row) for row in db.execute(f"explain query plan {query}").fetchall())
+
     (words,) = [q for q in statements if "instr(feature" in q]
-    plan = " ".join(str(row) for row in db.execute(f"explain query plan {words}").fetchall())
-    assert "COVERING INDEX index_features_words" in plan
+    assert "COVERING INDEX index_features_words" in plan(words)
+    (hashes,) = [q for q in statements if q.startswith("select id, hash from")]
+    assert "COVERING INDEX index_entries_hashes" in plan(hashes)
 
 
 def test_a_large_base_whose_snapshot_another_process_rebuilt_answers_nothing_rather_than_wrong(

@@ -42,7 +42,7 @@ from bot.knowledge.schema import Entry
 
 log = logging.getLogger(__name__)
 
-FORMAT = "5"  # 5: the feature table's words in a partial index
+FORMAT = "6"  # 5: the feature table's words in a partial index; 6: the entries' hashes in an index
 #: the code whose output a snapshot holds: a change to any of these files invalidates it
 _CODE_FILES = ("text/analyzer.py", "text/normalize.py", "text/syllable.py", "engine/index.py", "engine/snapshot.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -709,6 +709,9 @@ def _write(
                 {"id": str, "hash": str, "scan": str, "prim": bytes, "sec": bytes, "texts": bytes, "accents": str},
                 pk="id",
             )
+            # every entry's hash, which each open reads, without visiting the rows' pages (their arrays):
+            # at 10,000 entries 9–12 → 3 ms
+            db.execute(f"create index {ENTRIES}_hashes on {ENTRIES}(id, hash)")
         new = ({"id": table.start + i, "feature": f} for i, f in enumerate(table.new))
         db.table(FEATURES).insert_all(new, batch_size=5000)
         db.table(ENTRIES).upsert_all(rows, pk="id", batch_size=500)
