@@ -443,18 +443,19 @@ def _incremental(
         return None
     counts = json.loads(blobs["counts"])
     names = _names(db, len(kb.entries))
-    stored: dict[str, str] = dict(db.conn.execute(f"select id, hash from {ENTRIES}").fetchall())
+    stored = _stored_hashes(db)
+    order = kb.ids()
     since = kb.changed_since
-    if since is not None and since[0] and meta.get("fingerprint") == since[0] and set(stored) == set(kb.ids()):
+    if since is not None and since[0] and meta.get("fingerprint") == since[0] and set(stored) == set(order):
         # the snapshot is of the store just before a change the store names: only those entries hashed
-        hashes = [stored[ident] for ident in kb.ids()]
-        named = [pos for pos, ident in enumerate(kb.ids()) if ident in since[1]]
+        hashes = [stored[ident] for ident in order]
+        named = [pos for pos, ident in enumerate(order) if ident in since[1]]
         for pos, h in zip(named, _hashes(kb, set(named)), strict=True):
             hashes[pos] = h
     else:
         hashes = _hashes(kb)
-    changed = [pos for pos, (ident, h) in enumerate(zip(kb.ids(), hashes, strict=True)) if stored.get(ident) != h]
-    gone = set(stored) - set(kb.ids())
+    changed = [pos for pos, (ident, h) in enumerate(zip(order, hashes, strict=True)) if stored.get(ident) != h]
+    gone = set(stored) - set(order)
 
     def stored_row(ident: str) -> tuple[str, bytes, bytes]:  # an entry's scan and features, as stored
         found = db.conn.execute(f"select scan, prim, sec from {ENTRIES} where id = ?", (ident,)).fetchone()
@@ -498,7 +499,6 @@ def _incremental(
         }
         written.append(row)
         given[pos] = (_array(prim_ids), _array(sec_ids), _array(text_ids), str(row["accents"]))
-    order = kb.ids()
     same_order = json.loads(blobs["order"]) == order
     moved = _moved(blobs)
     overlay: dict[int, array] | None = None  # what the stored postings hold for the entries edited in place
@@ -549,6 +549,11 @@ def _stored_blobs(db: sqlite_utils.Database) -> dict[str, bytes] | None:
         return None
     blobs = {str(k): v for k, v in db.conn.execute(f"select key, value from {BLOBS}")}
     return blobs if _complete(set(blobs)) else None
+
+
+def _stored_hashes(db: sqlite_utils.Database) -> dict[str, str]:
+    """Each stored entry's hash, by id (read through the index of them: see :func:`_write`)."""
+    return dict(db.conn.execute(f"select id, hash from {ENTRIES}").fetchall())
 
 
 def _has_blobs(db: sqlite_utils.Database) -> bool:
@@ -621,7 +626,7 @@ def _current(kb: KnowledgeBase, db: sqlite_utils.Database, meta: dict[str, str])
     if order != kb.ids():
         return None
     names = _names(db, len(order))
-    hashes: dict[str, str] = dict(db.conn.execute(f"select id, hash from {ENTRIES}").fetchall())
+    hashes = _stored_hashes(db)
     if set(hashes) != set(order):
         raise ValueError("the stored rows are not those of the entries")
     rows = _rows(db, order, hashes)

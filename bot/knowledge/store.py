@@ -216,14 +216,14 @@ def open_knowledge(
     When the YAML has problems and an older build exists, that build is served and the
     problems are logged; with no build to fall back on, KnowledgeError is raised."""
     current, folder = fingerprints(root, learned)
-    if stored_fingerprint(db) == current:
+    before = stored_fingerprint(db)
+    if before == current:
         return read(db)
     relearnt = _relearn(db, root, learned, current, folder, previous)
     if relearnt is not None:
-        return relearnt
+        return relearnt  # (else the store is as it was: ``before`` holds)
     digests = entry_digests(root)
     stored = _unchanged(db, digests)
-    before = stored_fingerprint(db)
     kb = load(root, learned, stored)
     if kb.problems:
         if before is not None:
