@@ -43,9 +43,10 @@ from bot.storage.db import connect
 
 root, n, what, db_path = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 kb = load_or_raise(root / "knowledge")
-if n and what in ("yaml", "memory", "build", "load", "edit"):  # (the others start from the files the "yaml"
-    kb = generated(kb, n)  # step wrote, as the bot does: holding the base in memory too slows their
-    # garbage collector's passes)
+# The steps that start from the files the "yaml" step wrote (start, attach, reload-edited) do not hold the
+# generated base in memory, as the bot does not: it would slow their garbage collector's passes.
+if n and what in ("yaml", "memory", "build", "load", "edit"):
+    kb = generated(kb, n)
 gc.collect()
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 before = rss()
